@@ -1,0 +1,37 @@
+# ruang: `make run` serves the Kupang demo city, `make test` runs every test against PostGIS.
+# Both install missing Debian packages first (scripts/deps.sh), quietly when all are there.
+SHELL := /bin/bash
+CARGO_TARGET_DIR ?= $(CURDIR)/target
+export CARGO_TARGET_DIR
+BIND ?= 127.0.0.1:8080
+
+.PHONY: deps build release run test check fmt clippy clean-data bench-tiles
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	cargo build
+
+release: deps
+	cargo build --release
+
+run: release
+	$(CARGO_TARGET_DIR)/release/ruang serve --bind $(BIND)
+
+test: deps
+	scripts/test.sh
+
+fmt:
+	cargo fmt
+
+clippy:
+	cargo clippy --all-targets -- -D warnings
+
+check: fmt clippy test
+
+clean-data:
+	rm -rf data/pg
+
+bench-tiles: deps
+	scripts/bench-tiles.sh

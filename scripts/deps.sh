@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ruang needs when any is missing; quiet and quick when all are there.
+# Runs apt-get as root, or through sudo for an ordinary user.
+set -euo pipefail
+
+packages=(
+  postgresql-15            # server programs for the embedded cluster (initdb, pg_ctl, postgres)
+  postgresql-15-postgis-3  # PostGIS 3 for PostgreSQL 15
+  postgresql-client-15     # psql, used by the tests and `ruang db url`
+  libgdal-dev              # GDAL (import/export)
+  libproj-dev              # PROJ (coordinate reference systems)
+  gdal-bin                 # ogrinfo / ogr2ogr, the real OGC API client in the tests
+  pkg-config
+  clang
+  libclang-dev             # bindgen for the GDAL/PROJ -sys crates
+  build-essential
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "ruang: installing missing packages: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+  elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+  else
+    echo "ruang: these packages are missing and neither root nor sudo is available: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "ruang: cargo (Rust 1.85 or newer) is needed; install it with rustup (https://rustup.rs)" >&2
+  exit 1
+fi

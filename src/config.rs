@@ -1,0 +1,318 @@
+//! Typed configuration.
+//!
+//! Sources, strongest first: command-line flags, environment variables, the config file
+//! (`--config FILE` or `RUANG_CONFIG`, TOML), built-in defaults. Unknown keys in the file are
+//! errors, so a typo never silently falls back to a default. The database URL is a secret: it
+//! is redacted whenever the configuration is printed or logged.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Errors while reading the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// The config file. Every key is optional; unknown keys are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub pg_port: Option<u16>,
+    pub pg_bindir: Option<PathBuf>,
+    pub db_max_connections: Option<u32>,
+    pub request_timeout_secs: Option<u64>,
+    pub body_limit_bytes: Option<usize>,
+    pub tiles_dir: Option<PathBuf>,
+    pub styles_dir: Option<PathBuf>,
+    /// Tile cache size in bytes; 0 turns the cache off.
+    pub tile_cache_bytes: Option<u64>,
+    pub tile_max_age_secs: Option<u64>,
+    pub demo: Option<DemoFileConfig>,
+    pub log: Option<LogFileConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoFileConfig {
+    /// Load the demo city when the database is empty at start-up.
+    pub on_first_start: Option<bool>,
+    pub seed: Option<u64>,
+    pub scale: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogFileConfig {
+    /// `text` or `json`.
+    pub format: Option<LogFormat>,
+    /// tracing filter, e.g. `info,sqlx=warn`.
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("unknown log format {other:?} (use text or json)")),
+        }
+    }
+}
+
+/// A secret string: shown as `***` in Debug and Display.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::db::redact_url(&self.0))
+    }
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    /// `None`: use the embedded cluster in `data_dir`.
+    pub database_url: Option<Secret>,
+    pub data_dir: PathBuf,
+    /// TCP port for the embedded cluster; `None` means Unix socket only.
+    pub pg_port: Option<u16>,
+    pub pg_bindir: Option<PathBuf>,
+    pub db_max_connections: u32,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    pub tiles_dir: PathBuf,
+    pub styles_dir: PathBuf,
+    pub tile_cache_bytes: u64,
+    pub tile_max_age_secs: u64,
+    pub demo_on_first_start: bool,
+    pub demo_seed: u64,
+    pub demo_scale: f64,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("data/pg"),
+            pg_port: None,
+            pg_bindir: None,
+            db_max_connections: 20,
+            request_timeout: Duration::from_secs(30),
+            body_limit_bytes: 25 * 1024 * 1024,
+            tiles_dir: PathBuf::from("tiles"),
+            styles_dir: PathBuf::from("styles"),
+            tile_cache_bytes: 128 * 1024 * 1024,
+            tile_max_age_secs: 60,
+            demo_on_first_start: true,
+            demo_seed: 1,
+            demo_scale: 1.0,
+            log_format: LogFormat::Text,
+            log_filter: "info,sqlx=warn".to_string(),
+        }
+    }
+}
+
+/// Values given on the command line or through the environment (clap fills both).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub pg_port: Option<u16>,
+    pub pg_bindir: Option<PathBuf>,
+    pub tile_cache_bytes: Option<u64>,
+    pub log_format: Option<LogFormat>,
+    pub log_filter: Option<String>,
+}
+
+impl FileConfig {
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+}
+
+impl Config {
+    /// Merges defaults, the config file and the overrides.
+    pub fn load(over: Overrides) -> Result<Self, ConfigError> {
+        let file = match &over.config_file {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        Self::merge(file, over)
+    }
+
+    pub fn merge(file: FileConfig, over: Overrides) -> Result<Self, ConfigError> {
+        let d = Config::default();
+        let demo = file.demo.unwrap_or_default();
+        let log = file.log.unwrap_or_default();
+        let database_url = over
+            .database_url
+            .or(file.database_url)
+            .filter(|s| !s.trim().is_empty())
+            .map(Secret::new);
+        let cfg = Config {
+            bind: over.bind.or(file.bind).unwrap_or(d.bind),
+            database_url,
+            data_dir: over.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            pg_port: over.pg_port.or(file.pg_port),
+            pg_bindir: over.pg_bindir.or(file.pg_bindir),
+            db_max_connections: file.db_max_connections.unwrap_or(d.db_max_connections),
+            request_timeout: file
+                .request_timeout_secs
+                .map(Duration::from_secs)
+                .unwrap_or(d.request_timeout),
+            body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
+            tiles_dir: file.tiles_dir.unwrap_or(d.tiles_dir),
+            styles_dir: file.styles_dir.unwrap_or(d.styles_dir),
+            tile_cache_bytes: over
+                .tile_cache_bytes
+                .or(file.tile_cache_bytes)
+                .unwrap_or(d.tile_cache_bytes),
+            tile_max_age_secs: file.tile_max_age_secs.unwrap_or(d.tile_max_age_secs),
+            demo_on_first_start: demo.on_first_start.unwrap_or(d.demo_on_first_start),
+            demo_seed: demo.seed.unwrap_or(d.demo_seed),
+            demo_scale: demo.scale.unwrap_or(d.demo_scale),
+            log_format: over.log_format.or(log.format).unwrap_or(d.log_format),
+            log_filter: over.log_filter.or(log.filter).unwrap_or(d.log_filter),
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "db_max_connections must be at least 1".into(),
+            ));
+        }
+        if self.request_timeout.is_zero() {
+            return Err(ConfigError::Invalid(
+                "request_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "body_limit_bytes must be at least 1024".into(),
+            ));
+        }
+        if let Some(url) = &self.database_url {
+            let u = url.expose();
+            if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "DATABASE_URL must start with postgres:// or postgresql:// (got {:?})",
+                    url
+                )));
+            }
+        }
+        if !(self.demo_scale.is_finite() && self.demo_scale > 0.0) {
+            return Err(ConfigError::Invalid(
+                "demo.scale must be a positive number".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = FileConfig::parse("bind = \"127.0.0.1:9000\"\nbnid = 3\n").unwrap_err();
+        assert!(err.contains("bnid"), "{err}");
+        let err = FileConfig::parse("[demo]\nsede = 3\n").unwrap_err();
+        assert!(err.contains("sede"), "{err}");
+    }
+
+    #[test]
+    fn flags_beat_file_beat_defaults() {
+        let file = FileConfig::parse(
+            "bind = \"127.0.0.1:9000\"\ndata_dir = \"/srv/pg\"\n[demo]\nseed = 7\n",
+        )
+        .unwrap();
+        let over = Overrides {
+            bind: Some("0.0.0.0:8081".parse().unwrap()),
+            ..Default::default()
+        };
+        let cfg = Config::merge(file, over).unwrap();
+        assert_eq!(cfg.bind.to_string(), "0.0.0.0:8081");
+        assert_eq!(cfg.data_dir, PathBuf::from("/srv/pg"));
+        assert_eq!(cfg.demo_seed, 7);
+        assert_eq!(cfg.request_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn database_url_is_redacted_when_printed() {
+        let over = Overrides {
+            database_url: Some("postgresql://ruang:s3cret@db.example/ruang".into()),
+            ..Default::default()
+        };
+        let cfg = Config::merge(FileConfig::default(), over).unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let over = Overrides {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        assert!(Config::merge(FileConfig::default(), over).is_err());
+        let file = FileConfig::parse("db_max_connections = 0").unwrap();
+        assert!(Config::merge(file, Overrides::default()).is_err());
+    }
+}

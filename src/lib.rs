@@ -1,0 +1,64 @@
+//! ruang: a spatial data server for Kota Kupang on PostgreSQL + PostGIS.
+//!
+//! Layout (see README for the full map):
+//! - [`config`]: typed configuration (file + env + flags), secrets redacted.
+//! - [`error`]: the HTTP edge's error type, rendered as problem+json.
+//! - [`db`]: pool, migrations, the embedded PostgreSQL cluster.
+//! - [`demo`]: the deterministic Kupang demo city.
+//! - [`http`]: middleware stack and the ops routes (`/healthz`, `/readyz`, landing).
+//! - [`tiles`]: vector tiles (layers from `tiles/`, SQL per layer, cache, TileJSON, OGC Tiles).
+//! - [`auth`]: who is calling (bearer tokens).
+//! - [`rules`]: the pure zoning rule engine.
+//!
+//! [`app`] builds the whole router from an [`AppState`]; `main` and the tests both use it.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod rules;
+pub mod tiles;
+
+use std::sync::Arc;
+
+use axum::Router;
+use sqlx::PgPool;
+
+/// Shared state of the HTTP handlers. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<config::Config>,
+    pub tiles: Arc<tiles::TileService>,
+}
+
+/// Why the application could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Tiles(#[from] tiles::TileError),
+}
+
+impl AppState {
+    /// Loads and checks everything the handlers need (tile layers against the database) and
+    /// starts the tile cache's change listener.
+    pub async fn new(pool: PgPool, config: config::Config) -> Result<Self, StartError> {
+        let tiles = Arc::new(
+            tiles::TileService::load(pool.clone(), &config.tiles_dir, config.tile_cache_bytes)
+                .await?,
+        );
+        tiles.spawn_invalidation();
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            tiles,
+        })
+    }
+}
+
+/// The complete HTTP application: every route with its middleware.
+pub fn app(state: AppState) -> Router {
+    http::router(state)
+}

@@ -1,0 +1,472 @@
+//! The `ruang` command line: wires configuration, logging, the database and the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use ruang::config::{Config, ConfigError, LogFormat, Overrides};
+use ruang::db::embedded::{self, Cluster, ClusterError, Status};
+use ruang::db::{self, DbError};
+use sqlx::PgPool;
+
+#[derive(Parser)]
+#[command(
+    name = "ruang",
+    version,
+    about = "Spatial data server for Kota Kupang: zoning, permits, health and market data on PostGIS"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// Config file (TOML); unknown keys are errors.
+    #[arg(long, global = true, env = "RUANG_CONFIG")]
+    config: Option<PathBuf>,
+    /// Use this PostgreSQL + PostGIS database instead of the embedded one.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Folder of the embedded PostgreSQL cluster [default: ./data/pg].
+    #[arg(long, global = true, env = "RUANG_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Also let the embedded cluster listen on 127.0.0.1:PORT (default: Unix socket only).
+    #[arg(long, global = true, env = "RUANG_PG_PORT")]
+    pg_port: Option<u16>,
+    /// Folder holding initdb, pg_ctl and postgres [default: newest /usr/lib/postgresql/*/bin].
+    #[arg(long, global = true, env = "RUANG_PG_BINDIR")]
+    pg_bindir: Option<PathBuf>,
+    /// Tile cache size in bytes (0 turns it off).
+    #[arg(long, global = true, env = "RUANG_TILE_CACHE_BYTES")]
+    tile_cache_bytes: Option<u64>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "RUANG_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the embedded database if needed, migrate, load the demo city on first start, serve.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "RUANG_BIND")]
+        bind: Option<SocketAddr>,
+        /// Do not load the demo city into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Manage the embedded PostgreSQL cluster.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// The Kupang demo city.
+    Demo {
+        #[command(subcommand)]
+        action: DemoAction,
+    },
+    /// Print the effective configuration (secrets redacted).
+    Config,
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Create the cluster if needed and start it; leaves it running.
+    Start,
+    /// Stop the cluster.
+    Stop,
+    /// Say whether the cluster runs (exit code 0 when running, 3 otherwise).
+    Status,
+    /// Print a connection URL for ruang's database (psql accepts it).
+    Url,
+}
+
+#[derive(Subcommand)]
+enum DemoAction {
+    /// Replace all data with the deterministic demo city.
+    Load {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
+}
+
+/// Everything the CLI can fail with; printed as one line.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Demo(#[from] ruang::demo::DemoError),
+    #[error(transparent)]
+    Start(#[from] ruang::StartError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("the server stopped with an error: {0}")]
+    Serve(std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let g = &cli.global;
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => *bind,
+        _ => None,
+    };
+    let quiet = matches!(cli.command, Command::Db { .. } | Command::Config);
+    let overrides = Overrides {
+        config_file: g.config.clone(),
+        bind,
+        database_url: g.database_url.clone(),
+        data_dir: g.data_dir.clone(),
+        pg_port: g.pg_port,
+        pg_bindir: g.pg_bindir.clone(),
+        tile_cache_bytes: g.tile_cache_bytes,
+        log_format: g.log_format,
+        log_filter: std::env::var("RUANG_LOG").ok(),
+    };
+    let config = match Config::load(overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&config, quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e.to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn init_logging(config: &Config, quiet: bool) {
+    let filter = if quiet && std::env::var_os("RUANG_LOG").is_none() {
+        "warn".to_string()
+    } else {
+        config.log_filter.clone()
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Serve { no_demo, .. } => serve(config, !no_demo).await,
+        Command::Db { action } => db_command(action, &config).await,
+        Command::Migrate => {
+            let handle = open_database(&config).await?;
+            let result = db::migrate(&handle.pool).await.map_err(CliError::from);
+            handle.close().await?;
+            result?;
+            println!("migrations are current");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            action: DemoAction::Load { seed, scale },
+        } => {
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                let report =
+                    ruang::demo::load(&handle.pool, &ruang::demo::DemoOptions { seed, scale })
+                        .await?;
+                Ok::<_, CliError>(report)
+            }
+            .await;
+            handle.close().await?;
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config => {
+            println!("{config:#?}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn cluster_of(config: &Config) -> Result<Cluster, ClusterError> {
+    Cluster::new(
+        &config.data_dir,
+        config.pg_bindir.as_deref(),
+        config.pg_port,
+    )
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ClusterError> + Send + 'static,
+) -> Result<T, CliError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CliError::Other(format!("internal error: {e}")))?
+        .map_err(CliError::from)
+}
+
+async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliError> {
+    if config.database_url.is_some() && !matches!(action, DbAction::Url) {
+        return Err(CliError::Other(
+            "DATABASE_URL is set, so ruang uses that database and manages no cluster of its \
+             own; unset it to manage the embedded cluster"
+                .into(),
+        ));
+    }
+    if let (DbAction::Url, Some(url)) = (&action, &config.database_url) {
+        println!("{}", url.expose());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cluster = cluster_of(config)?;
+    match action {
+        DbAction::Start => {
+            let c = cluster.clone();
+            let started = blocking(move || c.start()).await?;
+            create_database(&cluster).await?;
+            if started {
+                println!("started the cluster in {}", cluster.data_dir().display());
+            } else {
+                println!(
+                    "the cluster in {} was already running",
+                    cluster.data_dir().display()
+                );
+            }
+            println!("{}", cluster.url());
+        }
+        DbAction::Stop => {
+            let c = cluster.clone();
+            if blocking(move || c.stop()).await? {
+                println!("stopped the cluster in {}", cluster.data_dir().display());
+            } else {
+                println!(
+                    "the cluster in {} was not running",
+                    cluster.data_dir().display()
+                );
+            }
+        }
+        DbAction::Status => {
+            let dir = cluster.data_dir().display();
+            return Ok(match cluster.status() {
+                Status::Running(pid) => {
+                    println!("running (pid {pid}) in {dir}");
+                    ExitCode::SUCCESS
+                }
+                Status::Stopped => {
+                    println!("stopped, data in {dir}");
+                    ExitCode::from(3)
+                }
+                Status::NotInitialised => {
+                    println!("no cluster in {dir} yet (`ruang db start` creates one)");
+                    ExitCode::from(3)
+                }
+            });
+        }
+        DbAction::Url => println!("{}", cluster.url()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates ruang's database in the embedded cluster when it does not exist yet.
+async fn create_database(cluster: &Cluster) -> Result<(), CliError> {
+    let admin = db::connect(&cluster.url_for("postgres"), 1, Duration::from_secs(10)).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(embedded::DATABASE)
+            .fetch_one(&admin)
+            .await
+            .map_err(DbError::from)?;
+    if !exists {
+        // The name is our own constant, not input.
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", embedded::DATABASE))
+            .execute(&admin)
+            .await
+            .map_err(DbError::from)?;
+    }
+    admin.close().await;
+    Ok(())
+}
+
+/// An open database: either the configured `DATABASE_URL`, or the embedded cluster, which this
+/// handle stops on `close` when it was the one that started it.
+struct DbHandle {
+    pool: PgPool,
+    cluster: Option<Cluster>,
+    started_cluster: bool,
+}
+
+impl DbHandle {
+    async fn close(self) -> Result<(), CliError> {
+        self.pool.close().await;
+        if let (Some(cluster), true) = (self.cluster, self.started_cluster) {
+            blocking(move || cluster.stop()).await?;
+            tracing::info!("stopped the embedded database");
+        }
+        Ok(())
+    }
+}
+
+async fn open_database(config: &Config) -> Result<DbHandle, CliError> {
+    if let Some(url) = &config.database_url {
+        let url = url.expose();
+        let pool = db::connect(url, config.db_max_connections, Duration::from_secs(5))
+            .await
+            .map_err(|e| {
+                CliError::Other(format!(
+                    "{e}. Check DATABASE_URL, or unset it to use ruang's embedded PostGIS"
+                ))
+            })?;
+        db::ensure_postgis(&pool, url).await?;
+        return Ok(DbHandle {
+            pool,
+            cluster: None,
+            started_cluster: false,
+        });
+    }
+    let cluster = cluster_of(config)?;
+    let c = cluster.clone();
+    let t = Instant::now();
+    let started = blocking(move || c.start()).await?;
+    if started {
+        tracing::info!(
+            data_dir = %cluster.data_dir().display(),
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "started the embedded PostgreSQL cluster"
+        );
+    }
+    let opened = async {
+        create_database(&cluster).await?;
+        let url = cluster.url();
+        let pool = db::connect(&url, config.db_max_connections, Duration::from_secs(10)).await?;
+        db::ensure_postgis(&pool, &url).await?;
+        Ok::<_, CliError>(pool)
+    }
+    .await;
+    match opened {
+        Ok(pool) => Ok(DbHandle {
+            pool,
+            cluster: Some(cluster),
+            started_cluster: started,
+        }),
+        Err(e) => {
+            if started {
+                let _ = blocking(move || cluster.stop()).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError> {
+    // Bind first: a busy port fails fast, before any database is started.
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| CliError::Bind {
+            addr: config.bind,
+            reason: match e.kind() {
+                std::io::ErrorKind::AddrInUse => "the address is already in use by another \
+                    program (another ruang?). Stop it or choose another address with --bind ADDR:PORT"
+                    .into(),
+                std::io::ErrorKind::PermissionDenied => "permission denied. Ports below 1024 need \
+                    root; choose another with --bind ADDR:PORT"
+                    .into(),
+                _ => format!("{e}. Choose another address with --bind ADDR:PORT"),
+            },
+        })?;
+    let handle = open_database(&config).await?;
+    let prepared = async {
+        db::migrate(&handle.pool).await?;
+        if demo_allowed
+            && config.demo_on_first_start
+            && !ruang::demo::is_loaded(&handle.pool)
+                .await
+                .map_err(DbError::from)?
+        {
+            tracing::info!("the database is empty: loading the Kupang demo city");
+            let report = ruang::demo::load(
+                &handle.pool,
+                &ruang::demo::DemoOptions {
+                    seed: config.demo_seed,
+                    scale: config.demo_scale,
+                },
+            )
+            .await?;
+            tracing::info!("demo city loaded: {}", one_line(&report.to_string()));
+        }
+        Ok::<_, CliError>(())
+    }
+    .await;
+    if let Err(e) = prepared {
+        handle.close().await?;
+        return Err(e);
+    }
+    let addr = listener.local_addr().unwrap_or(config.bind);
+    let state = match ruang::AppState::new(handle.pool.clone(), config).await {
+        Ok(s) => s,
+        Err(e) => {
+            handle.close().await?;
+            return Err(e.into());
+        }
+    };
+    let app = ruang::app(state);
+    tracing::info!("serving on http://{addr}");
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    tracing::info!("shutting down");
+    handle.close().await?;
+    served.map_err(CliError::Serve)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

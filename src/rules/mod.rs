@@ -1,0 +1,1 @@
+//! The pure zoning rule engine (being written).

@@ -1,0 +1,364 @@
+//! Vector tiles: the layer registry, SQL built once per layer and zoom, the tile cache and its
+//! invalidation from database change notifications.
+//!
+//! Tilesets: one per layer, named after it, plus `city`, the composite of every public layer.
+//! A tile is rendered by one prepared statement per (tileset, zoom); see [`sql`] for its shape.
+
+pub mod cache;
+pub mod http;
+pub mod layer;
+pub mod sql;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use sqlx::{Column, Executor, PgPool, Statement, TypeInfo};
+
+use cache::{Tile, TileCache, TileKey};
+use layer::{LayerDef, LayerError, MAX_ZOOM};
+
+/// Name of the composite tileset of all public layers.
+pub const COMPOSITE: &str = "city";
+
+/// Fallback bounds of Kota Kupang (lon/lat) when the database has no admin areas yet.
+pub const KUPANG_BOUNDS: [f64; 4] = [123.52, -10.30, 123.70, -10.12];
+
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    #[error("{file}: {message}")]
+    Source { file: String, message: String },
+    #[error("tile query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// A field of a layer as TileJSON describes it.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    /// "Number", "String" or "Boolean".
+    pub kind: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Layer {
+    pub def: LayerDef,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug)]
+pub struct Tileset {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// Indexes into [`TileService::layers`].
+    pub layers: Vec<usize>,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// `None` for a public tileset; else the role a caller needs (admins may see all).
+    pub role: Option<String>,
+    /// Statement per zoom 0..=24; `None` where no layer is visible.
+    queries: Vec<Option<Arc<str>>>,
+    /// Tables whose changes invalidate this tileset.
+    pub changes: Vec<String>,
+}
+
+/// The tile subsystem, shared by all requests.
+pub struct TileService {
+    pub layers: Vec<Layer>,
+    pub tilesets: Vec<Tileset>,
+    by_name: HashMap<String, u16>,
+    pub cache: TileCache,
+    pub bounds: [f64; 4],
+    pool: PgPool,
+}
+
+/// What a tile request gives.
+pub enum Rendered {
+    Tile(Arc<Tile>),
+    /// No layer of the tileset is visible at this zoom.
+    OutsideZoom,
+}
+
+impl TileService {
+    /// Reads the layer files of `dir`, checks them against the database and builds every
+    /// statement. Fails with a message naming the file when a layer is wrong.
+    pub async fn load(pool: PgPool, dir: &Path, cache_bytes: u64) -> Result<Self, TileError> {
+        let defs = layer::read_dir(dir)?;
+        let mut layers = Vec::with_capacity(defs.len());
+        for def in defs {
+            let fields = check_columns(&pool, &def).await?;
+            layers.push(Layer { def, fields });
+        }
+        let mut tilesets: Vec<Tileset> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                make_tileset(
+                    &layers,
+                    &l.def.name,
+                    &l.def.title,
+                    &l.def.description,
+                    vec![i],
+                )
+            })
+            .collect();
+        let public: Vec<usize> = (0..layers.len())
+            .filter(|i| layers[*i].def.is_public())
+            .collect();
+        if layers.iter().any(|l| l.def.name == COMPOSITE) {
+            return Err(TileError::Source {
+                file: format!("{COMPOSITE}.toml"),
+                message: format!("the name {COMPOSITE:?} is reserved for the composite tileset"),
+            });
+        }
+        tilesets.push(make_tileset(
+            &layers,
+            COMPOSITE,
+            "Kota Kupang",
+            "Semua lapisan publik: zonasi, persil, overlay, wilayah, kesehatan, pasar, sampah",
+            public,
+        ));
+        let by_name = tilesets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i as u16))
+            .collect();
+        let margins = tilesets
+            .iter()
+            .map(|t| {
+                t.layers
+                    .iter()
+                    .map(|i| layers[*i].def.buffer as f64 / sql::EXTENT as f64)
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        let bounds = load_bounds(&pool).await.unwrap_or(KUPANG_BOUNDS);
+        Ok(TileService {
+            layers,
+            tilesets,
+            by_name,
+            cache: TileCache::new(cache_bytes, margins),
+            bounds,
+            pool,
+        })
+    }
+
+    pub fn tileset(&self, name: &str) -> Option<(u16, &Tileset)> {
+        let i = *self.by_name.get(name)?;
+        Some((i, &self.tilesets[i as usize]))
+    }
+
+    /// The tile z/x/y of tileset `index`, from the cache or the database.
+    pub async fn tile(&self, index: u16, z: u8, x: u32, y: u32) -> Result<Rendered, TileError> {
+        let ts = &self.tilesets[index as usize];
+        let Some(sql) = ts.queries.get(z as usize).cloned().flatten() else {
+            return Ok(Rendered::OutsideZoom);
+        };
+        let key = TileKey {
+            tileset: index,
+            z,
+            x,
+            y,
+        };
+        if let Some(tile) = self.cache.get(&key) {
+            return Ok(Rendered::Tile(tile));
+        }
+        let generation = self.cache.generation(index);
+        let bytes: Vec<u8> = sqlx::query_scalar(&sql)
+            .bind(i32::from(z))
+            .bind(x as i32)
+            .bind(y as i32)
+            .fetch_one(&self.pool)
+            .await?;
+        let tile = Arc::new(Tile::new(bytes, self.cache.enabled()));
+        self.cache.insert(key, tile.clone(), generation);
+        Ok(Rendered::Tile(tile))
+    }
+
+    /// Applies one change notification: `{"table": "zones", "bbox": [w, s, e, n]}`, where a
+    /// missing bbox means the whole table.
+    pub fn apply_change(&self, payload: &str) {
+        #[derive(serde::Deserialize)]
+        struct Change {
+            table: String,
+            bbox: Option<[f64; 4]>,
+        }
+        let Ok(change) = serde_json::from_str::<Change>(payload) else {
+            tracing::warn!(payload, "ignoring a malformed change notification");
+            return;
+        };
+        let affected: Vec<u16> = self
+            .tilesets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.changes.contains(&change.table))
+            .map(|(i, _)| i as u16)
+            .collect();
+        if !affected.is_empty() {
+            tracing::debug!(table = %change.table, bbox = ?change.bbox, tilesets = affected.len(), "invalidating tiles");
+            self.cache.invalidate(&affected, change.bbox);
+        }
+    }
+
+    /// Listens for change notifications and invalidates the cache until the process ends.
+    /// On a lost connection the whole cache is cleared (changes may have been missed) and the
+    /// listener reconnects.
+    pub fn spawn_invalidation(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let listener = async {
+                    let mut l = sqlx::postgres::PgListener::connect_with(&this.pool).await?;
+                    l.listen("ruang_changes").await?;
+                    Ok::<_, sqlx::Error>(l)
+                }
+                .await;
+                match listener {
+                    Ok(mut l) => loop {
+                        match l.try_recv().await {
+                            Ok(Some(n)) => this.apply_change(n.payload()),
+                            Ok(None) => {
+                                // connection lost and re-established by sqlx: changes may be missed
+                                let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
+                                this.cache.invalidate(&all, None);
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "tile change listener failed");
+                                break;
+                            }
+                        }
+                    },
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for tile changes"),
+                }
+                let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
+                this.cache.invalidate(&all, None);
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        });
+    }
+}
+
+fn make_tileset(
+    layers: &[Layer],
+    name: &str,
+    title: &str,
+    description: &str,
+    members: Vec<usize>,
+) -> Tileset {
+    let defs: Vec<&LayerDef> = members.iter().map(|i| &layers[*i].def).collect();
+    let queries = (0..=MAX_ZOOM)
+        .map(|z| sql::tile_query(&defs, z).map(Arc::from))
+        .collect();
+    let mut changes: Vec<String> = defs
+        .iter()
+        .flat_map(|d| d.changes.iter().cloned())
+        .collect();
+    changes.sort();
+    changes.dedup();
+    Tileset {
+        name: name.to_string(),
+        title: title.to_string(),
+        description: description.to_string(),
+        minzoom: defs.iter().map(|d| d.minzoom).min().unwrap_or(0),
+        maxzoom: defs.iter().map(|d| d.maxzoom).max().unwrap_or(0),
+        role: defs.iter().find_map(|d| d.role.clone()),
+        layers: members,
+        queries,
+        changes,
+    }
+}
+
+/// Prepares the layer's source query and checks that its id, geometry and properties exist with
+/// fitting types. Returns the property fields for TileJSON.
+async fn check_columns(pool: &PgPool, def: &LayerDef) -> Result<Vec<Field>, TileError> {
+    let file = def.file.display().to_string();
+    let bad = |message: String| TileError::Source {
+        file: file.clone(),
+        message,
+    };
+    let probe = sql::probe_query(def);
+    let stmt = pool
+        .prepare(&probe)
+        .await
+        .map_err(|e| bad(format!("the source query fails: {}", db_message(&e))))?;
+    let columns: HashMap<String, String> = stmt
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.type_info().name().to_lowercase()))
+        .collect();
+    let available = || {
+        let mut names: Vec<&str> = columns.keys().map(String::as_str).collect();
+        names.sort();
+        names.join(", ")
+    };
+    let type_of = |col: &str| {
+        columns.get(col).ok_or_else(|| {
+            bad(format!(
+                "column {col:?} is not in the source (it has: {})",
+                available()
+            ))
+        })
+    };
+    let id_type = type_of(&def.id)?;
+    if !matches!(id_type.as_str(), "int2" | "int4" | "int8") {
+        return Err(bad(format!(
+            "id column {:?} must be an integer, not {id_type}",
+            def.id
+        )));
+    }
+    let geom_type = type_of(&def.geometry)?;
+    if geom_type != "geometry" {
+        return Err(bad(format!(
+            "geometry column {:?} is {geom_type}, not geometry",
+            def.geometry
+        )));
+    }
+    let mut fields = Vec::new();
+    for p in &def.properties {
+        let t = type_of(p)?;
+        let kind = match t.as_str() {
+            "int2" | "int4" | "int8" | "float4" | "float8" => "Number",
+            "bool" => "Boolean",
+            "text" | "varchar" | "bpchar" | "date" | "timestamptz" | "timestamp" => "String",
+            "numeric" => {
+                return Err(bad(format!(
+                    "property {p:?} is numeric; cast it to float8 in the source (MVT has no decimal type)"
+                )));
+            }
+            other => {
+                return Err(bad(format!(
+                    "property {p:?} has type {other}, which vector tiles cannot carry"
+                )));
+            }
+        };
+        fields.push(Field {
+            name: p.clone(),
+            kind,
+        });
+    }
+    Ok(fields)
+}
+
+fn db_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+async fn load_bounds(pool: &PgPool) -> Option<[f64; 4]> {
+    let row: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) \
+         FROM (SELECT ST_Extent(geom) AS e FROM admin_areas) s",
+    )
+    .fetch_one(pool)
+    .await
+    .ok()?;
+    match row {
+        (Some(w), Some(s), Some(e), Some(n)) => Some([w, s, e, n]),
+        _ => None,
+    }
+}

@@ -1,0 +1,65 @@
+//! Shared helpers for the integration tests.
+//!
+//! Tests run against a real PostGIS. `make test` starts a private cluster under `/tmp` and sets
+//! `RUANG_TEST_DATABASE_URL` to a superuser URL of it; each test gets a database of its own,
+//! created fresh and migrated, so tests never see each other's rows.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+/// The superuser URL of the test cluster (its `postgres` database).
+pub fn admin_url() -> String {
+    std::env::var("RUANG_TEST_DATABASE_URL").expect(
+        "RUANG_TEST_DATABASE_URL is not set: run the tests with `make test`, which starts the \
+         test PostGIS cluster and sets it",
+    )
+}
+
+/// `admin_url` with its database name replaced by `db`.
+pub fn url_for(db: &str) -> String {
+    let mut url = url::Url::parse(&admin_url()).expect("RUANG_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{db}"));
+    url.to_string()
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Creates an empty database with a unique name (no extensions, no tables) and returns its name.
+pub async fn empty_database(hint: &str) -> String {
+    let name = format!(
+        "t_{}_{}_{}",
+        hint,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let admin = ruang::db::connect(&admin_url(), 1, Duration::from_secs(10))
+        .await
+        .expect("connect to the test cluster");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+        .execute(&admin)
+        .await
+        .expect("drop old test database");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    name
+}
+
+/// A fresh database with PostGIS and every migration applied.
+pub async fn migrated_database(hint: &str) -> (PgPool, String) {
+    let name = empty_database(hint).await;
+    let url = url_for(&name);
+    let pool = ruang::db::connect(&url, 8, Duration::from_secs(10))
+        .await
+        .expect("connect to test database");
+    ruang::db::ensure_postgis(&pool, &url)
+        .await
+        .expect("enable postgis");
+    ruang::db::migrate(&pool).await.expect("migrate");
+    (pool, url)
+}

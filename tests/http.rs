@@ -1,0 +1,216 @@
+//! The HTTP skeleton against a real PostGIS: ops routes, problem+json errors, middleware.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use ruang::config::Config;
+use tower::ServiceExt;
+
+async fn app_with(pool: sqlx::PgPool, config: Config) -> axum::Router {
+    ruang::app(ruang::AppState::new(pool, config).await.expect("app state"))
+}
+
+async fn send(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+fn assert_problem(
+    status: StatusCode,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    expected: StatusCode,
+) -> serde_json::Value {
+    assert_eq!(status, expected, "{}", String::from_utf8_lossy(body));
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+    let v = json(body);
+    assert_eq!(v["status"], expected.as_u16());
+    assert!(
+        !v["detail"].as_str().unwrap().is_empty(),
+        "Indonesian detail"
+    );
+    assert!(
+        !v["detail_en"].as_str().unwrap().is_empty(),
+        "English detail"
+    );
+    v
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_when_the_database_is_migrated() {
+    let (pool, _) = common::migrated_database("http_ready").await;
+    let app = app_with(pool, Config::default()).await;
+    let (status, _, body) = send(&app, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["status"], "ok");
+    let (status, _, body) = send(&app, get("/readyz")).await;
+    assert_eq!(status, StatusCode::OK);
+    let v = json(&body);
+    assert_eq!(v["database"], "ok");
+    assert_eq!(v["migrations"], "current");
+}
+
+#[tokio::test]
+async fn readyz_is_503_when_migrations_are_missing() {
+    let (pool, _) = common::migrated_database("http_mig_ok").await;
+    let mut state = ruang::AppState::new(pool, Config::default())
+        .await
+        .expect("app state");
+    let name = common::empty_database("http_unmigrated").await;
+    state.pool = ruang::db::connect(&common::url_for(&name), 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let app = ruang::app(state);
+    let (status, headers, body) = send(&app, get("/readyz")).await;
+    let v = assert_problem(status, &headers, &body, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(v["detail_en"].as_str().unwrap().contains("ruang migrate"));
+    // healthz does not depend on the database
+    let (status, _, _) = send(&app, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readyz_is_503_when_the_database_is_unreachable() {
+    let (pool, _) = common::migrated_database("http_unreachable").await;
+    let mut state = ruang::AppState::new(pool, Config::default())
+        .await
+        .expect("app state");
+    state.pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_lazy("postgresql://postgres@127.0.0.1:1/ruang")
+        .unwrap();
+    let app = ruang::app(state);
+    let (status, headers, body) = send(&app, get("/readyz")).await;
+    let v = assert_problem(status, &headers, &body, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        !v.to_string().contains("127.0.0.1:1"),
+        "no connection details leak: {v}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_are_problem_json() {
+    let (pool, _) = common::migrated_database("http_errors").await;
+    let app = app_with(pool, Config::default()).await;
+    let (status, headers, body) = send(&app, get("/no/such/thing")).await;
+    assert_problem(status, &headers, &body, StatusCode::NOT_FOUND);
+
+    let req = Request::delete("/healthz").body(Body::empty()).unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_problem(status, &headers, &body, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(headers[header::ALLOW].to_str().unwrap().contains("GET"));
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_413() {
+    let (pool, _) = common::migrated_database("http_limit").await;
+    let config = Config {
+        body_limit_bytes: 4096,
+        ..Config::default()
+    };
+    let app = app_with(pool, config).await;
+    let req = Request::post("/healthz")
+        .header(header::CONTENT_LENGTH, "100000")
+        .body(Body::from(vec![b'x'; 100_000]))
+        .unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_problem(status, &headers, &body, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn request_ids_are_made_up_or_echoed() {
+    let (pool, _) = common::migrated_database("http_reqid").await;
+    let app = app_with(pool, Config::default()).await;
+    let (_, headers, _) = send(&app, get("/healthz")).await;
+    let id = headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let req = Request::get("/healthz")
+        .header("x-request-id", "abc-123")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&app, req).await;
+    assert_eq!(headers["x-request-id"], "abc-123");
+    // also on errors
+    let req = Request::get("/nowhere")
+        .header("x-request-id", "err-1")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&app, req).await;
+    assert_eq!(headers["x-request-id"], "err-1");
+}
+
+#[tokio::test]
+async fn cors_and_gzip() {
+    let (pool, _) = common::migrated_database("http_cors").await;
+    let app = app_with(pool, Config::default()).await;
+    let req = Request::options("/")
+        .header(header::ORIGIN, "https://peta.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(&app, req).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+    let req = Request::get("/")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(&body[..2], &[0x1f, 0x8b], "gzip magic");
+}
+
+#[tokio::test]
+async fn landing_counts_what_the_database_holds() {
+    let (pool, _) = common::migrated_database("http_landing").await;
+    sqlx::query(
+        "INSERT INTO markets (code, name, geom) VALUES \
+         ('oeba', 'Pasar Oeba', ST_SetSRID(ST_MakePoint(123.59298, -10.15436), 4326)), \
+         ('oebobo', 'Pasar Oebobo', ST_SetSRID(ST_MakePoint(123.60871, -10.15983), 4326))",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let app = app_with(pool, Config::default()).await;
+    let (status, _, body) = send(&app, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    let v = json(&body);
+    assert_eq!(v["datasets"]["markets"], 2);
+    assert_eq!(v["datasets"]["zones"], 0);
+
+    let req = Request::get("/")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("Pasar") && html.contains("lang=\"id\""));
+}

@@ -1,0 +1,533 @@
+//! Vector tiles against the demo city in a real PostGIS: decoded tiles checked against SQL,
+//! HTTP caching semantics, invalidation, TileJSON, OGC API - Tiles and the planner style.
+
+mod common;
+
+use std::io::Read;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use ruang::config::Config;
+use ruang::tiles::cache::TileKey;
+use tower::ServiceExt;
+
+/// One demo city (small scale) per test binary; each test opens its own pool on it.
+fn demo_db() -> &'static str {
+    static DB: OnceLock<String> = OnceLock::new();
+    DB.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                let (pool, url) = common::migrated_database("tiles").await;
+                ruang::demo::load(
+                    &pool,
+                    &ruang::demo::DemoOptions {
+                        seed: 5,
+                        scale: 0.1,
+                    },
+                )
+                .await
+                .expect("demo load");
+                pool.close().await;
+                url
+            })
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+async fn setup(cache_bytes: u64) -> (axum::Router, ruang::AppState) {
+    let pool = ruang::db::connect(demo_db(), 8, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let config = Config {
+        tile_cache_bytes: cache_bytes,
+        ..Config::default()
+    };
+    let state = ruang::AppState::new(pool, config).await.expect("app state");
+    (ruang::app(state.clone()), state)
+}
+
+async fn send(
+    app: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let mut req = Request::get(uri).header("host", "127.0.0.1:8080");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let h = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, h, body)
+}
+
+fn json(b: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
+}
+
+/// The z14 tile holding a lon/lat point.
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let r = lat.to_radians();
+    let y =
+        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+/// Feature count per layer of an MVT, and the extent of each layer.
+fn decode(bytes: &[u8]) -> Vec<(String, usize, u32)> {
+    let reader = mvt_reader::Reader::new(bytes.to_vec()).expect("a valid MVT");
+    let layers = reader.get_layer_metadata().expect("layer metadata");
+    layers
+        .iter()
+        .map(|l| {
+            let n = reader.get_features(l.layer_index).expect("features").len();
+            (l.name.clone(), n, l.extent)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn zone_and_parcel_tiles_hold_exactly_the_features_sql_finds_in_the_envelope() {
+    let (app, state) = setup(0).await;
+    let (x, y) = tile_of(123.597, -10.168, 15);
+    for (layer, z, sql) in [
+        (
+            "zones",
+            15u8,
+            "SELECT count(*) FROM zones z JOIN zoning_plans p ON p.id = z.plan_id AND p.status = 'active' \
+             WHERE ST_Intersects(z.geom_3857, ST_TileEnvelope($1, $2, $3, margin => 64/4096.0))",
+        ),
+        (
+            "parcels",
+            15u8,
+            "SELECT count(*) FROM parcels WHERE ST_Intersects(geom_3857, ST_TileEnvelope($1, $2, $3, margin => 64/4096.0))",
+        ),
+    ] {
+        let (status, headers, body) =
+            send(&app, &format!("/tiles/{layer}/{z}/{x}/{y}.mvt"), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{layer}");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/vnd.mapbox-vector-tile"
+        );
+        let layers = decode(&body);
+        assert_eq!(layers.len(), 1, "{layers:?}");
+        assert_eq!(layers[0].0, layer);
+        assert_eq!(layers[0].2, 4096, "extent");
+        let expected: i64 = sqlx::query_scalar(sql)
+            .bind(i32::from(z))
+            .bind(x as i32)
+            .bind(y as i32)
+            .fetch_one(&state.pool)
+            .await
+            .unwrap();
+        assert!(expected > 0, "the test tile must hold {layer}");
+        assert_eq!(layers[0].1 as i64, expected, "{layer} features in the tile");
+    }
+}
+
+#[tokio::test]
+async fn zone_features_carry_their_rules() {
+    let (app, _) = setup(0).await;
+    let (x, y) = tile_of(123.597, -10.168, 14);
+    let (_, _, body) = send(&app, &format!("/tiles/zones/14/{x}/{y}"), &[]).await;
+    let reader = mvt_reader::Reader::new(body).unwrap();
+    let features = reader.get_features(0).unwrap();
+    let with_rules = features
+        .iter()
+        .filter(|f| {
+            let p = f.properties.as_ref().unwrap();
+            p.contains_key("subzone_code") && p.contains_key("color_class")
+        })
+        .count();
+    assert_eq!(with_rules, features.len());
+    let housing = features.iter().find(|f| {
+        f.properties
+            .as_ref()
+            .unwrap()
+            .get("subzone_code")
+            .map(|v| format!("{v:?}"))
+            .is_some_and(|v| v.contains("R-"))
+    });
+    let housing = housing.expect("a housing zone in the centre");
+    assert!(housing.properties.as_ref().unwrap().contains_key("kdb_max"));
+    assert!(housing.id.is_some(), "features carry their id");
+}
+
+#[tokio::test]
+async fn the_city_tileset_holds_every_public_layer() {
+    let (app, _) = setup(0).await;
+    let (x, y) = tile_of(123.5944, -10.1602, 15);
+    let (status, _, body) = send(&app, &format!("/tiles/city/15/{x}/{y}.pbf"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<String> = decode(&body).into_iter().map(|l| l.0).collect();
+    for l in ["zones", "parcels", "admin_areas"] {
+        assert!(names.contains(&l.to_string()), "{l} in {names:?}");
+    }
+}
+
+#[tokio::test]
+async fn etag_304_gzip_and_204() {
+    let (app, _) = setup(64 << 20).await;
+    let (x, y) = tile_of(123.597, -10.168, 15);
+    let uri = format!("/tiles/zones/15/{x}/{y}");
+    let (status, h, plain) = send(&app, &uri, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let etag = h[header::ETAG].to_str().unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && etag.len() > 10,
+        "strong ETag: {etag}"
+    );
+    assert!(
+        h[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert!(h.get(header::CONTENT_ENCODING).is_none());
+
+    let (status, h, body) = send(&app, &uri, &[("if-none-match", &etag)]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert_eq!(h[header::ETAG].to_str().unwrap(), etag);
+
+    let (status, h, gz) = send(&app, &uri, &[("accept-encoding", "gzip, br")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(h[header::ETAG].to_str().unwrap(), etag);
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain);
+    assert!(gz.len() < plain.len());
+
+    // Far out in the Indian Ocean: nothing there.
+    let (x, y) = tile_of(90.0, -30.0, 14);
+    let (status, _, body) = send(&app, &format!("/tiles/zones/14/{x}/{y}"), &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(body.is_empty());
+}
+
+#[tokio::test]
+async fn bad_tile_requests_get_clear_4xx() {
+    let (app, _) = setup(0).await;
+    for (uri, expected, needle) in [
+        (
+            "/tiles/zones/25/0/0",
+            StatusCode::BAD_REQUEST,
+            "above the limit",
+        ),
+        (
+            "/tiles/zones/14/16384/0",
+            StatusCode::BAD_REQUEST,
+            "between 0 and 16383",
+        ),
+        (
+            "/tiles/zones/3/0/-1",
+            StatusCode::BAD_REQUEST,
+            "non-negative integer",
+        ),
+        (
+            "/tiles/zones/abc/0/0",
+            StatusCode::BAD_REQUEST,
+            "non-negative integer",
+        ),
+        (
+            "/tiles/zones/14/1.5/0",
+            StatusCode::BAD_REQUEST,
+            "non-negative integer",
+        ),
+        (
+            "/tiles/nope/1/0/0",
+            StatusCode::NOT_FOUND,
+            "no tileset 'nope'",
+        ),
+        ("/tiles/nope", StatusCode::NOT_FOUND, "no tileset"),
+        (
+            "/tiles/parcels/23/0/0",
+            StatusCode::NOT_FOUND,
+            "no tiles above zoom 22",
+        ),
+        (
+            "/collections/city/tiles",
+            StatusCode::NOT_FOUND,
+            "not found",
+        ),
+        (
+            "/collections/zones/tiles/WebMercatorQuad/99/0/0",
+            StatusCode::BAD_REQUEST,
+            "above the limit",
+        ),
+    ] {
+        let (status, h, body) = send(&app, uri, &[]).await;
+        assert_eq!(
+            status,
+            expected,
+            "{uri}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json", "{uri}");
+        let v = json(&body);
+        assert!(
+            v["detail_en"].as_str().unwrap().contains(needle),
+            "{uri}: {v}"
+        );
+    }
+    // Below a layer's minimum zoom there is nothing to draw.
+    let (status, _, _) = send(&app, "/tiles/parcels/10/0/0", &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn tilejson_describes_the_tileset_for_the_origin_used() {
+    let (app, state) = setup(0).await;
+    let (status, _, body) = send(
+        &app,
+        "/tiles/city",
+        &[
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "peta.kupangkota.go.id"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let tj = json(&body);
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(
+        tj["tiles"][0],
+        "https://peta.kupangkota.go.id/tiles/city/{z}/{x}/{y}.mvt"
+    );
+    let b: Vec<f64> = tj["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        b[0] > 123.4 && b[2] < 123.8 && b[1] > -10.4 && b[3] < -10.0,
+        "{b:?}"
+    );
+    let c = tj["center"].as_array().unwrap();
+    assert!(c[0].as_f64().unwrap() > b[0] && c[0].as_f64().unwrap() < b[2]);
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    let public: Vec<&str> = state
+        .tiles
+        .layers
+        .iter()
+        .filter(|l| l.def.is_public())
+        .map(|l| l.def.name.as_str())
+        .collect();
+    assert_eq!(ids, public);
+    for l in tj["vector_layers"].as_array().unwrap() {
+        assert!(
+            l["fields"].is_object() && l["minzoom"].is_u64() && l["maxzoom"].is_u64(),
+            "{l}"
+        );
+    }
+    let zones =
+        &tj["vector_layers"].as_array().unwrap()[ids.iter().position(|i| *i == "zones").unwrap()];
+    assert_eq!(zones["fields"]["kdb_max"], "Number");
+    assert_eq!(zones["fields"]["subzone_code"], "String");
+}
+
+#[tokio::test]
+async fn every_source_layer_of_the_planner_style_exists_in_the_city_tileset() {
+    let (app, _) = setup(0).await;
+    let (status, _, body) = send(
+        &app,
+        "/styles/planner",
+        &[("x-forwarded-host", "gis.example:8443")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let style = json(&body);
+    assert_eq!(style["version"], 8);
+    assert_eq!(
+        style["sources"]["city"]["url"],
+        "http://gis.example:8443/tiles/city"
+    );
+    let (_, _, body) = send(&app, "/tiles/city", &[]).await;
+    let tj = json(&body);
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    let mut used = 0;
+    for l in style["layers"].as_array().unwrap() {
+        if let Some(sl) = l["source-layer"].as_str() {
+            assert!(
+                ids.contains(&sl),
+                "style layer {} uses unknown source-layer {sl}",
+                l["id"]
+            );
+            used += 1;
+        }
+    }
+    assert!(used >= 8);
+    let (status, h, _) = send(&app, "/styles/nope", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+}
+
+#[tokio::test]
+async fn ogc_api_tiles_serves_the_same_tiles_with_row_and_col() {
+    let (app, _) = setup(0).await;
+    let (_, _, body) = send(&app, "/tileMatrixSets", &[]).await;
+    assert_eq!(json(&body)["tileMatrixSets"][0]["id"], "WebMercatorQuad");
+    let (_, _, body) = send(&app, "/tileMatrixSets/WebMercatorQuad", &[]).await;
+    let tms = json(&body);
+    assert_eq!(tms["tileMatrices"].as_array().unwrap().len(), 25);
+    assert_eq!(tms["tileMatrices"][14]["matrixWidth"], 16384);
+    let (status, _, body) = send(&app, "/collections/zones/tiles", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let ts = json(&body);
+    let item = ts["tilesets"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "item")
+        .unwrap()
+        .clone();
+    assert!(
+        item["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/collections/zones/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}")
+    );
+    let (status, _, body) = send(&app, "/collections/zones/tiles/WebMercatorQuad", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(json(&body)["tileMatrixSetLimits"].as_array().unwrap().len() > 5);
+
+    let (x, y) = tile_of(123.597, -10.168, 15);
+    let (_, _, xyz) = send(&app, &format!("/tiles/zones/15/{x}/{y}"), &[]).await;
+    let (status, _, ogc) = send(
+        &app,
+        &format!("/collections/zones/tiles/WebMercatorQuad/15/{y}/{x}"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(xyz, ogc);
+}
+
+#[tokio::test]
+async fn editing_one_zone_invalidates_only_its_tiles() {
+    let (app, state) = setup(64 << 20).await;
+    let (zone_id, lon, lat): (i64, f64, f64) = sqlx::query_as(
+        "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM zones \
+         WHERE subzone_code LIKE 'R-%' ORDER BY ST_Area(geom) DESC LIMIT 1",
+    )
+    .fetch_one(&state.pool)
+    .await
+    .unwrap();
+    let (tsi, _) = state.tiles.tileset("zones").unwrap();
+    let (x, y) = tile_of(lon, lat, 15);
+    let near = format!("/tiles/zones/15/{x}/{y}");
+    // Another zone 2-6 km away: its tile does not meet the edited zone.
+    let (flon, flat): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)) FROM zones a, zones b \
+         WHERE a.id = $1 AND ST_DWithin(a.geom::geography, b.geom::geography, 6000) \
+           AND NOT ST_DWithin(a.geom::geography, b.geom::geography, 2000) ORDER BY b.id LIMIT 1",
+    )
+    .bind(zone_id)
+    .fetch_one(&state.pool)
+    .await
+    .unwrap();
+    let far_xy = tile_of(flon, flat, 15);
+    let far = format!("/tiles/zones/15/{}/{}", far_xy.0, far_xy.1);
+    let (_, h1, before) = send(&app, &near, &[]).await;
+    let (far_status, _, _) = send(&app, &far, &[]).await;
+    assert_eq!(far_status, StatusCode::OK);
+    let key = |x: u32, y: u32| TileKey {
+        tileset: tsi,
+        z: 15,
+        x,
+        y,
+    };
+    assert!(state.tiles.cache.get(&key(x, y)).is_some());
+    assert!(state.tiles.cache.get(&key(far_xy.0, far_xy.1)).is_some());
+
+    // A planner edits the zone's code.
+    sqlx::query("UPDATE zones SET subzone_code = 'K-1', zone_code = 'K' WHERE id = $1")
+        .bind(zone_id)
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    let mut waited = 0;
+    while state.tiles.cache.get(&key(x, y)).is_some() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+        assert!(waited < 100, "the touched tile was not invalidated");
+    }
+    assert!(
+        state.tiles.cache.get(&key(far_xy.0, far_xy.1)).is_some(),
+        "a tile the change does not touch stays cached"
+    );
+    let (_, h2, after) = send(&app, &near, &[]).await;
+    assert_ne!(before, after);
+    assert_ne!(h1[header::ETAG], h2[header::ETAG]);
+    // put it back for the other tests
+    sqlx::query("UPDATE zones SET subzone_code = 'R-2', zone_code = 'R' WHERE id = $1")
+        .bind(zone_id)
+        .execute(&state.pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_layer_file_naming_a_missing_column_stops_start_up_with_its_name() {
+    let pool = ruang::db::connect(demo_db(), 2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ruang-tiles-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("zones.toml"),
+        "name = \"zones\"\ntitle = \"Z\"\nminzoom = 10\nmaxzoom = 20\ngeometry = \"geom_3857\"\n\
+         id = \"id\"\nproperties = [\"zone_colour\"]\n[source]\ntable = \"zones\"\n",
+    )
+    .unwrap();
+    let err = ruang::tiles::TileService::load(pool.clone(), &dir, 0)
+        .await
+        .err()
+        .expect("must fail")
+        .to_string();
+    assert!(
+        err.contains("zones.toml") && err.contains("zone_colour"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("zones.toml"),
+        "name = \"zones\"\ntitle = \"Z\"\nminzoom = 10\nmaxzoom = 20\ngeometry = \"geom\"\n\
+         id = \"subzone_code\"\n[source]\ntable = \"zones\"\n",
+    )
+    .unwrap();
+    let err = ruang::tiles::TileService::load(pool, &dir, 0)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("must be an integer"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
