@@ -210,6 +210,10 @@ impl TileService {
         let this = Arc::clone(self);
         tokio::spawn(async move {
             loop {
+                if this.pool.is_closed() {
+                    // shutting down
+                    return;
+                }
                 let listener = async {
                     let mut l = sqlx::postgres::PgListener::connect_with(&this.pool).await?;
                     l.listen("ruang_changes").await?;
@@ -225,12 +229,14 @@ impl TileService {
                                 let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
                                 this.cache.invalidate(&all, None);
                             }
+                            Err(_) if this.pool.is_closed() => return,
                             Err(e) => {
                                 tracing::warn!(error = %e, "tile change listener failed");
                                 break;
                             }
                         }
                     },
+                    Err(_) if this.pool.is_closed() => return,
                     Err(e) => tracing::warn!(error = %e, "cannot listen for tile changes"),
                 }
                 let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
