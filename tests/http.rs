@@ -214,3 +214,28 @@ async fn landing_counts_what_the_database_holds() {
     let html = String::from_utf8(body).unwrap();
     assert!(html.contains("Pasar") && html.contains("lang=\"id\""));
 }
+
+#[tokio::test]
+async fn a_request_over_the_time_limit_gets_503_problem_json() {
+    let (pool, _) = common::migrated_database("http_timeout").await;
+    let config = Config {
+        request_timeout: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let app = app_with(pool.clone(), config).await;
+    // Hold a lock the landing page's count query has to wait for.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE markets IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (status, headers, body) = send(&app, get("/")).await;
+    let v = assert_problem(status, &headers, &body, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        v["detail_en"].as_str().unwrap().contains("took too long"),
+        "{v}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    tx.rollback().await.unwrap();
+}

@@ -531,3 +531,80 @@ async fn a_layer_file_naming_a_missing_column_stops_start_up_with_its_name() {
     assert!(err.contains("must be an integer"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_role_restricted_layer_needs_a_token_of_that_role_and_stays_out_of_the_city() {
+    let pool = ruang::db::connect(demo_db(), 4, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ruang-tiles-role-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["zones.toml", "parcels.toml"] {
+        std::fs::copy(format!("tiles/{f}"), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("zones_internal.toml"),
+        "name = \"zones_internal\"\ntitle = \"Zona (internal)\"\naccess = \"planner\"\nminzoom = 10\n\
+         maxzoom = 22\ngeometry = \"geom_3857\"\nid = \"id\"\nproperties = [\"block_code\"]\n\
+         [source]\ntable = \"zones\"\n",
+    )
+    .unwrap();
+    // Two users with bearer tokens; only the SHA-256 of a token is stored.
+    let mut tokens = Vec::new();
+    for (email, role) in [
+        ("pemohon@example.id", "pemohon"),
+        ("planner@example.id", "planner"),
+    ] {
+        let secret = format!("tok-{role}-{}", std::process::id());
+        sqlx::query(
+            "WITH u AS (INSERT INTO users (email, password_hash, role) VALUES ($1, '$argon2id$v=19$test', $2) \
+             ON CONFLICT (email) DO UPDATE SET role = EXCLUDED.role RETURNING id) \
+             INSERT INTO api_tokens (user_id, token_hash) SELECT id, $3 FROM u",
+        )
+        .bind(email)
+        .bind(role)
+        .bind(ruang::auth::token_hash(&secret))
+        .execute(&pool)
+        .await
+        .unwrap();
+        tokens.push(secret);
+    }
+    let config = Config {
+        tiles_dir: dir.clone(),
+        tile_cache_bytes: 0,
+        ..Config::default()
+    };
+    let state = ruang::AppState::new(pool, config).await.expect("app state");
+    let app = ruang::app(state.clone());
+    let (x, y) = tile_of(123.597, -10.168, 15);
+    let uri = format!("/tiles/zones_internal/15/{x}/{y}");
+    let (status, h, _) = send(&app, &uri, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    let pemohon = format!("Bearer {}", tokens[0]);
+    let (status, _, _) = send(&app, &uri, &[("authorization", &pemohon)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&app, &uri, &[("authorization", "Bearer not-a-token")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let planner = format!("Bearer {}", tokens[1]);
+    let (status, h, body) = send(&app, &uri, &[("authorization", &planner)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        h[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .starts_with("private")
+    );
+    assert_eq!(decode(&body)[0].0, "zones_internal");
+    // The composite holds public layers only.
+    let (_, _, body) = send(&app, "/tiles/city", &[]).await;
+    let ids: Vec<String> = json(&body)["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&"zones".to_string()));
+    assert!(!ids.contains(&"zones_internal".to_string()), "{ids:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
