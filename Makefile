@@ -5,7 +5,7 @@ CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 BIND ?= 127.0.0.1:8080
 
-.PHONY: deps build release run test check fmt clippy clean-data bench-tiles
+.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check
 
 deps:
 	@scripts/deps.sh
@@ -35,3 +35,6 @@ clean-data:
 
 bench-tiles: deps
 	scripts/bench-tiles.sh
+
+bench-check: deps
+	scripts/bench-check.sh

@@ -43,6 +43,8 @@ pub struct FileConfig {
     /// Tile cache size in bytes; 0 turns the cache off.
     pub tile_cache_bytes: Option<u64>,
     pub tile_max_age_secs: Option<u64>,
+    /// `POST /api/check` requests per second per client IP (bursts up to 2 s worth); 0 = no limit.
+    pub check_rate_per_sec: Option<f64>,
     pub demo: Option<DemoFileConfig>,
     pub log: Option<LogFileConfig>,
 }
@@ -120,6 +122,8 @@ pub struct Config {
     pub styles_dir: PathBuf,
     pub tile_cache_bytes: u64,
     pub tile_max_age_secs: u64,
+    /// `POST /api/check` requests per second per client IP; 0 turns the limit off.
+    pub check_rate_per_sec: f64,
     pub demo_on_first_start: bool,
     pub demo_seed: u64,
     pub demo_scale: f64,
@@ -142,6 +146,7 @@ impl Default for Config {
             styles_dir: PathBuf::from("styles"),
             tile_cache_bytes: 128 * 1024 * 1024,
             tile_max_age_secs: 60,
+            check_rate_per_sec: 1000.0,
             demo_on_first_start: true,
             demo_seed: 1,
             demo_scale: 1.0,
@@ -220,6 +225,7 @@ impl Config {
                 .or(file.tile_cache_bytes)
                 .unwrap_or(d.tile_cache_bytes),
             tile_max_age_secs: file.tile_max_age_secs.unwrap_or(d.tile_max_age_secs),
+            check_rate_per_sec: file.check_rate_per_sec.unwrap_or(d.check_rate_per_sec),
             demo_on_first_start: demo.on_first_start.unwrap_or(d.demo_on_first_start),
             demo_seed: demo.seed.unwrap_or(d.demo_seed),
             demo_scale: demo.scale.unwrap_or(d.demo_scale),
@@ -239,6 +245,11 @@ impl Config {
         if self.request_timeout.is_zero() {
             return Err(ConfigError::Invalid(
                 "request_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if !(self.check_rate_per_sec.is_finite() && self.check_rate_per_sec >= 0.0) {
+            return Err(ConfigError::Invalid(
+                "check_rate_per_sec must be a number >= 0 (0 turns the limit off)".into(),
             ));
         }
         if self.body_limit_bytes < 1024 {

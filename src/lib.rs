@@ -9,10 +9,12 @@
 //! - [`tiles`]: vector tiles (layers from `tiles/`, SQL per layer, cache, TileJSON, OGC Tiles).
 //! - [`auth`]: who is calling (bearer tokens).
 //! - [`rules`]: the pure zoning rule engine.
+//! - [`check`]: the rule set loaded from PostGIS and kept current, and the check endpoints.
 //!
 //! [`app`] builds the whole router from an [`AppState`]; `main` and the tests both use it.
 
 pub mod auth;
+pub mod check;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<config::Config>,
     pub tiles: Arc<tiles::TileService>,
+    /// The zoning rule set of the active plan (loaded on first use, rebuilt after changes).
+    pub check: Arc<check::CheckService>,
 }
 
 /// Why the application could not be built.
@@ -50,8 +54,11 @@ impl AppState {
                 .await?,
         );
         tiles.spawn_invalidation();
+        let check = Arc::new(check::CheckService::new(pool.clone()));
+        check.spawn_invalidation();
         Ok(AppState {
             pool,
+            check,
             config: Arc::new(config),
             tiles,
         })

@@ -74,6 +74,45 @@ enum Command {
     },
     /// Print the effective configuration (secrets redacted).
     Config,
+    /// Check a parcel (GeoJSON file) against the active zoning plan.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// GeoJSON file with the parcel: a Polygon or MultiPolygon, a Feature, or a
+    /// FeatureCollection of one feature.
+    parcel: PathBuf,
+    /// KBLI 2020 activity code, e.g. 47111.
+    #[arg(long)]
+    kbli: String,
+    /// Floors above ground.
+    #[arg(long)]
+    floors: Option<i64>,
+    /// Building footprint, m².
+    #[arg(long)]
+    footprint: Option<f64>,
+    /// Total floor area, m².
+    #[arg(long)]
+    floor_area: Option<f64>,
+    /// Building height, m.
+    #[arg(long)]
+    height: Option<f64>,
+    /// Green (unsealed) area, m².
+    #[arg(long)]
+    green: Option<f64>,
+    /// Basement area, m².
+    #[arg(long)]
+    basement: Option<f64>,
+    /// Land area on the title, m².
+    #[arg(long)]
+    declared_area: Option<f64>,
+    /// CRS of the file's coordinates: EPSG:4326/CRS84 (default), EPSG:32751, EPSG:23840.
+    #[arg(long)]
+    crs: Option<String>,
+    /// Print the decision as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -127,7 +166,10 @@ fn main() -> ExitCode {
         Command::Serve { bind, .. } => *bind,
         _ => None,
     };
-    let quiet = matches!(cli.command, Command::Db { .. } | Command::Config);
+    let quiet = matches!(
+        cli.command,
+        Command::Db { .. } | Command::Config | Command::Check(_)
+    );
     let overrides = Overrides {
         config_file: g.config.clone(),
         bind,
@@ -219,7 +261,155 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
             println!("{config:#?}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check(args) => check_command(args, &config).await,
     }
+}
+
+/// `ruang check`: one decision, printed as a table or JSON. Any decision exits 0.
+async fn check_command(args: CheckArgs, config: &Config) -> Result<ExitCode, CliError> {
+    let text = std::fs::read_to_string(&args.parcel)
+        .map_err(|e| CliError::Other(format!("cannot read {}: {e}", args.parcel.display())))?;
+    let mut parcel: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::Other(format!("{} is not valid JSON: {e}", args.parcel.display()))
+    })?;
+    if parcel["type"] == "FeatureCollection" {
+        let features = parcel["features"].as_array().cloned().unwrap_or_default();
+        if features.len() != 1 {
+            return Err(CliError::Other(format!(
+                "{} holds {} features; give a file with exactly one parcel",
+                args.parcel.display(),
+                features.len()
+            )));
+        }
+        parcel = features[0].clone();
+    }
+    let body = serde_json::json!({
+        "parcel": parcel,
+        "crs": args.crs,
+        "kbli": args.kbli,
+        "building": {
+            "footprint_m2": args.footprint,
+            "floor_area_m2": args.floor_area,
+            "floors": args.floors,
+            "height_m": args.height,
+            "green_m2": args.green,
+            "basement_m2": args.basement,
+        },
+        "declared_land_area_m2": args.declared_area,
+    });
+    let handle = open_database(config).await?;
+    let result = async {
+        db::migrate(&handle.pool).await?;
+        let rs = ruang::check::load(&handle.pool)
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        let input =
+            ruang::check::http::parse_request(body.to_string().as_bytes(), &rs).map_err(|e| {
+                CliError::Other(match &e.field {
+                    Some(f) => format!("{f}: {}", e.detail_en),
+                    None => e.detail_en.clone(),
+                })
+            })?;
+        ruang::rules::check(&rs, &input)
+            .map_err(|e| CliError::Other(format!("{}: {}", e.field, e.message_en)))
+    }
+    .await;
+    handle.close().await?;
+    let decision = result?;
+    if args.json {
+        let v = ruang::check::http::decision_json(&decision).map_err(CliError::Other)?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::Other(e.to_string()))?
+        );
+    } else {
+        print!("{}", decision_table(&decision));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The decision as a plain-text table.
+fn decision_table(d: &ruang::rules::Decision) -> String {
+    use std::fmt::Write;
+    let num = |x: Option<f64>, unit: Option<&str>| match x {
+        Some(x) => format!("{x} {}", unit.unwrap_or("")).trim().to_string(),
+        None => "-".to_string(),
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "outcome:  {}", d.outcome.as_str());
+    let _ = writeln!(s, "summary:  {}", d.summary_id);
+    let _ = writeln!(s, "          {}", d.summary_en);
+    let _ = writeln!(
+        s,
+        "plan:     {} version {}; KBLI {} {}",
+        d.plan_id, d.plan_version, d.kbli, d.activity_title
+    );
+    let _ = writeln!(
+        s,
+        "parcel:   {} m², approvable {} m²",
+        d.parcel_area_m2, d.approvable_area_m2
+    );
+    let _ = writeln!(s, "\nzone parts:");
+    let _ = writeln!(
+        s,
+        "  {:<8} {:<8} {:>10} {:>7}  {:<4} name",
+        "zone", "subzone", "area m²", "share", "ITBX"
+    );
+    for z in &d.zones {
+        let _ = writeln!(
+            s,
+            "  {:<8} {:<8} {:>10} {:>6.1}%  {:<4} {}",
+            z.zone_id,
+            z.subzone_code,
+            z.area_m2,
+            z.share * 100.0,
+            z.itbx.map(|c| c.as_str()).unwrap_or("-"),
+            z.subzone_name
+        );
+    }
+    for z in &d.ignored_slivers {
+        let _ = writeln!(
+            s,
+            "  {:<8} {:<8} {:>10} {:>6.1}%  (sliver, ignored)",
+            z.zone_id,
+            z.subzone_code,
+            z.area_m2,
+            z.share * 100.0
+        );
+    }
+    let _ = writeln!(s, "\nfindings:");
+    let _ = writeln!(
+        s,
+        "  {:<24} {:<10} {:>14} {:>14}  message",
+        "rule", "status", "measured", "limit"
+    );
+    for f in &d.findings {
+        let status = serde_json::to_value(f.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {:<24} {:<10} {:>14} {:>14}  {}",
+            f.rule.as_str(),
+            status,
+            num(f.measured, f.unit),
+            num(f.limit, f.unit),
+            f.message_id
+        );
+        let _ = writeln!(
+            s,
+            "  {:<24} {:<10} {:>14} {:>14}  {}",
+            "", "", "", "", f.message_en
+        );
+    }
+    if !d.conditions.is_empty() {
+        let _ = writeln!(s, "\nconditions:");
+        for c in &d.conditions {
+            let _ = writeln!(s, "  {}: {} / {}", c.code, c.text_id, c.text_en);
+        }
+    }
+    s
 }
 
 fn cluster_of(config: &Config) -> Result<Cluster, ClusterError> {
@@ -443,9 +633,12 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
     };
     let app = ruang::app(state);
     tracing::info!("serving on http://{addr}");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     tracing::info!("shutting down");
     handle.close().await?;
     served.map_err(CliError::Serve)?;

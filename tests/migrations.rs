@@ -249,3 +249,56 @@ async fn constraints_keep_bad_data_out() {
     let del = refused(&pool, "DELETE FROM application_events").await;
     assert!(del.contains("append-only"), "{del}");
 }
+
+#[tokio::test]
+async fn every_change_to_a_plan_bumps_its_version_once_per_statement() {
+    let (pool, _) = common::migrated_database("mig_version").await;
+    sqlx::raw_sql(
+        "INSERT INTO zoning_plans (name, status) VALUES ('p', 'active');
+         INSERT INTO subzones VALUES ('R-2','R','budidaya','Perumahan','Perumahan Kepadatan Tinggi','High-density housing','perumahan',true);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let version = || async {
+        sqlx::query_scalar::<_, i32>("SELECT version FROM zoning_plans WHERE name = 'p'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(version().await, 1);
+    let square = |x: f64| {
+        format!(
+            "ST_GeomFromText('MULTIPOLYGON((({x} -10.17,{x1} -10.17,{x1} -10.171,{x} -10.171,{x} -10.17)))',4326)",
+            x1 = x + 0.001
+        )
+    };
+    sqlx::query(&format!(
+        "INSERT INTO zones (plan_id, zone_code, subzone_code, geom) VALUES (1,'R','R-2',{}), (1,'R','R-2',{})",
+        square(123.60),
+        square(123.61)
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(version().await, 2, "one bump for a two-row insert");
+    sqlx::query(
+        "INSERT INTO zone_rules (plan_id, subzone_code, kdb_max_pct) VALUES (1, 'R-2', 70)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // the rule insert bumps once, and re-deriving the zones' copied rule figures once more
+    let after_rule = version().await;
+    assert!(after_rule > 2, "{after_rule}");
+    sqlx::query("UPDATE zone_rules SET kdb_max_pct = 60")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(version().await > after_rule);
+    let kdb: f64 = sqlx::query_scalar("SELECT kdb_max FROM zones LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kdb, 60.0, "zones carry the current rule figures");
+}

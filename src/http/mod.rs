@@ -11,7 +11,8 @@
 //! 6. timeout: a request running longer than `request_timeout` is stopped with 503;
 //! 7. body limit: bodies over `body_limit_bytes` are refused with 413, by `Content-Length`
 //!    before any handler runs, or while a streamed body is read;
-//! 8. CORS (read-only methods from any origin).
+//! 8. CORS: any origin may read, and POST JSON to the public endpoints (`/api/check`);
+//!    no credentials are allowed cross-origin.
 
 mod ops;
 
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .merge(crate::tiles::http::routes())
+        .merge(crate::check::http::routes(&state))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -102,7 +104,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(
                     CorsLayer::new()
                         .allow_origin(Any)
-                        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS, Method::POST])
+                        .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
                         .expose_headers([header::ETAG, REQUEST_ID]),
                 ),
         )

@@ -1,0 +1,478 @@
+//! The zoning check around the pure engine ([`crate::rules`]): the rule set of the active plan
+//! loaded from PostGIS and kept in memory, rebuilt after a change, and the interfaces
+//! (`POST /api/check`, `GET /api/zoning/at`, `GET /api/activities`).
+//!
+//! - [`CheckService`]: the current [`RuleSet`] (an `Arc` swapped atomically), built in the
+//!   background when the change listener starts. A `ruang_changes` notification for a table
+//!   the rule set reads marks it stale; the next request rebuilds it (one rebuild at a time,
+//!   other requests wait for it), so a bulk load costs one rebuild, not one per statement.
+//! - [`load`]: reads every table the engine needs, geometry as `ST_AsBinary(ST_Transform(geom,
+//!   32751))` decoded by [`wkb`].
+//! - [`geojson`]: request geometry in, answer geometry out, CRS transforms with PROJ.
+//! - [`http`]: the routes.
+
+pub mod geojson;
+pub mod http;
+pub mod wkb;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use sqlx::{PgPool, Row};
+
+use crate::rules::{
+    Activity, ActivityRule, ItbxClass, Overlay, OverlayKind, PlanInfo, RegisteredParcel,
+    RuleCondition, RuleSet, RuleSetData, RuleSetError, Subzone, Utm51s, Zone, ZoneRule,
+};
+
+/// Tables whose change makes the rule set stale.
+pub const WATCHED_TABLES: &[&str] = &[
+    "zones",
+    "parcels",
+    "overlays",
+    "zone_rules",
+    "subzones",
+    "zoning_plans",
+    "activities",
+    "rule_conditions",
+    "activity_rules",
+];
+
+/// Why the rule set could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("database error while loading the rule set: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("no zoning plan is active")]
+    NoActivePlan,
+    #[error("{what} {key}: bad geometry: {reason}")]
+    Geometry {
+        what: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("{what} {key}: unknown {field} {value:?}")]
+    BadValue {
+        what: &'static str,
+        key: String,
+        field: &'static str,
+        value: String,
+    },
+    #[error("the rule set is inconsistent: {0}")]
+    RuleSet(#[from] RuleSetError),
+}
+
+impl From<LoadError> for crate::error::ApiError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::NoActivePlan => crate::error::ApiError::unavailable(
+                "Belum ada rencana tata ruang (RDTR) yang aktif, sehingga pemeriksaan belum dapat dilakukan.",
+                "No zoning plan (RDTR) is active yet, so no check can be made.",
+            ),
+            LoadError::Sql(e) => e.into(),
+            other => crate::error::ApiError::internal(&other),
+        }
+    }
+}
+
+fn geom(
+    what: &'static str,
+    key: &dyn std::fmt::Display,
+    bytes: &[u8],
+) -> Result<Utm51s<geo::MultiPolygon<f64>>, LoadError> {
+    wkb::multipolygon(bytes)
+        .map(Utm51s::new)
+        .map_err(|reason| LoadError::Geometry {
+            what,
+            key: key.to_string(),
+            reason,
+        })
+}
+
+/// Reads the active plan's rule set data from PostGIS (geometry in EPSG:32751).
+pub async fn load_data(pool: &PgPool) -> Result<RuleSetData, LoadError> {
+    let mut tx = pool.begin().await?;
+    // one consistent snapshot of every table
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let plan = sqlx::query(
+        "SELECT id, version, name FROM zoning_plans WHERE status = 'active' ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(LoadError::NoActivePlan)?;
+    let plan = PlanInfo {
+        id: plan.try_get("id")?,
+        version: plan.try_get("version")?,
+        name: plan.try_get("name")?,
+    };
+    let plan_id = plan.id;
+
+    let subzones = sqlx::query(
+        "SELECT code, zone_code, zone_group, zone_name, name, name_en, buildable FROM subzones",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(Subzone {
+            code: r.try_get("code")?,
+            zone_code: r.try_get("zone_code")?,
+            zone_group: r.try_get("zone_group")?,
+            zone_name: r.try_get("zone_name")?,
+            name: r.try_get("name")?,
+            name_en: r.try_get("name_en")?,
+            buildable: r.try_get("buildable")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+
+    let mut zones = Vec::new();
+    for r in sqlx::query(
+        "SELECT id, zone_code, subzone_code, name, block_code, kelurahan_code,
+                ST_AsBinary(ST_Transform(geom, 32751)) AS wkb
+           FROM zones WHERE plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        let id: i64 = r.try_get("id")?;
+        let wkb: Vec<u8> = r.try_get("wkb")?;
+        zones.push(Zone {
+            id,
+            zone_code: r.try_get("zone_code")?,
+            subzone_code: r.try_get("subzone_code")?,
+            name: r.try_get("name")?,
+            block_code: r.try_get("block_code")?,
+            kelurahan_code: r.try_get("kelurahan_code")?,
+            geom: geom("zone", &id, &wkb)?,
+        });
+    }
+
+    let zone_rules = sqlx::query(
+        "SELECT subzone_code, variant, kdb_max_pct::float8 AS kdb, klb_max::float8 AS klb,
+                kdh_min_pct::float8 AS kdh, ktb_max_pct::float8 AS ktb,
+                height_max_m::float8 AS height, floors_max, gsb_min_m::float8 AS gsb,
+                jbs_min_m::float8 AS jbs, min_parcel_m2::float8 AS min_parcel, note
+           FROM zone_rules WHERE plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(ZoneRule {
+            subzone_code: r.try_get("subzone_code")?,
+            variant: r.try_get("variant")?,
+            kdb_max_pct: r.try_get("kdb")?,
+            klb_max: r.try_get("klb")?,
+            kdh_min_pct: r.try_get("kdh")?,
+            ktb_max_pct: r.try_get("ktb")?,
+            height_max_m: r.try_get("height")?,
+            floors_max: r.try_get("floors_max")?,
+            gsb_min_m: r.try_get("gsb")?,
+            jbs_min_m: r.try_get("jbs")?,
+            min_parcel_m2: r.try_get("min_parcel")?,
+            note: r.try_get("note")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+
+    let activities =
+        sqlx::query("SELECT kbli_code, title, title_en, section, keywords FROM activities")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(Activity {
+                    kbli_code: r.try_get("kbli_code")?,
+                    title: r.try_get("title")?,
+                    title_en: r.try_get("title_en")?,
+                    section: r.try_get("section")?,
+                    keywords: r.try_get("keywords")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+
+    let conditions =
+        sqlx::query("SELECT code, text_id, text_en FROM rule_conditions WHERE plan_id = $1")
+            .bind(plan_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(RuleCondition {
+                    code: r.try_get("code")?,
+                    text_id: r.try_get("text_id")?,
+                    text_en: r.try_get("text_en")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+
+    let mut activity_rules = Vec::new();
+    for r in sqlx::query(
+        "SELECT subzone_code, kbli_code, class::text AS class, condition_codes
+           FROM activity_rules WHERE plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        let subzone_code: String = r.try_get("subzone_code")?;
+        let kbli_code: String = r.try_get("kbli_code")?;
+        let class: String = r.try_get("class")?;
+        let class = ItbxClass::parse(class.trim()).ok_or_else(|| LoadError::BadValue {
+            what: "activity rule",
+            key: format!("{subzone_code}/{kbli_code}"),
+            field: "class",
+            value: class.clone(),
+        })?;
+        activity_rules.push(ActivityRule {
+            subzone_code,
+            kbli_code,
+            class,
+            condition_codes: r.try_get("condition_codes")?,
+        });
+    }
+
+    let mut overlays = Vec::new();
+    for r in sqlx::query(
+        "SELECT id, kind, name, no_building, height_max_m::float8 AS height_max_m, hazard,
+                hazard_level, condition_id, condition_en,
+                ST_AsBinary(ST_Transform(geom, 32751)) AS wkb
+           FROM overlays WHERE plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        let id: i64 = r.try_get("id")?;
+        let kind: String = r.try_get("kind")?;
+        let kind = OverlayKind::parse(&kind).ok_or_else(|| LoadError::BadValue {
+            what: "overlay",
+            key: id.to_string(),
+            field: "kind",
+            value: kind.clone(),
+        })?;
+        let wkb: Vec<u8> = r.try_get("wkb")?;
+        overlays.push(Overlay {
+            id,
+            kind,
+            name: r.try_get("name")?,
+            no_building: r.try_get("no_building")?,
+            height_max_m: r.try_get("height_max_m")?,
+            hazard: r.try_get("hazard")?,
+            hazard_level: r.try_get("hazard_level")?,
+            condition_id: r.try_get("condition_id")?,
+            condition_en: r.try_get("condition_en")?,
+            geom: geom("overlay", &id, &wkb)?,
+        });
+    }
+
+    let mut parcels = Vec::new();
+    for r in sqlx::query(
+        "SELECT id, kind, parcel_number, ST_AsBinary(ST_Transform(geom, 32751)) AS wkb FROM parcels",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        let id: i64 = r.try_get("id")?;
+        let wkb: Vec<u8> = r.try_get("wkb")?;
+        parcels.push(RegisteredParcel {
+            id,
+            kind: r.try_get("kind")?,
+            parcel_number: r.try_get("parcel_number")?,
+            geom: geom("parcel", &id, &wkb)?,
+        });
+    }
+    tx.commit().await?;
+
+    Ok(RuleSetData {
+        plan: Some(plan),
+        subzones,
+        zones,
+        zone_rules,
+        activities,
+        conditions,
+        activity_rules,
+        overlays,
+        parcels,
+        ..Default::default()
+    })
+}
+
+/// Loads and builds the active plan's rule set, logging how long each half took.
+pub async fn load(pool: &PgPool) -> Result<RuleSet, LoadError> {
+    let t = Instant::now();
+    let data = load_data(pool).await?;
+    let read_ms = t.elapsed().as_secs_f64() * 1e3;
+    let (zones, overlays, parcels) = (data.zones.len(), data.overlays.len(), data.parcels.len());
+    let t2 = Instant::now();
+    let rs = tokio::task::spawn_blocking(move || RuleSet::new(data))
+        .await
+        .map_err(|e| {
+            LoadError::Sql(sqlx::Error::Protocol(format!(
+                "rule set build panicked: {e}"
+            )))
+        })??;
+    let build_ms = t2.elapsed().as_secs_f64() * 1e3;
+    tracing::info!(
+        plan_id = rs.plan().id,
+        plan_version = rs.plan().version,
+        zones,
+        overlays,
+        parcels,
+        read_ms = format!("{read_ms:.1}"),
+        build_ms = format!("{build_ms:.1}"),
+        "zoning rule set loaded"
+    );
+    Ok(rs)
+}
+
+/// The rule set of the active plan, kept in memory and rebuilt after a change.
+pub struct CheckService {
+    pool: PgPool,
+    current: RwLock<Option<Arc<RuleSet>>>,
+    stale: AtomicBool,
+    /// Bumped on every rebuild (tests and logs).
+    generation: AtomicU64,
+    rebuild: tokio::sync::Mutex<()>,
+}
+
+impl CheckService {
+    /// A service that loads its rule set on first use.
+    pub fn new(pool: PgPool) -> Self {
+        CheckService {
+            pool,
+            current: RwLock::new(None),
+            stale: AtomicBool::new(true),
+            generation: AtomicU64::new(0),
+            rebuild: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// How many times the rule set was built.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Marks the rule set stale; the next [`CheckService::rule_set`] rebuilds it.
+    pub fn invalidate(&self) {
+        self.stale.store(true, Ordering::SeqCst);
+    }
+
+    fn cached(&self) -> Option<Arc<RuleSet>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The current rule set, rebuilt first when a change made it stale.
+    pub async fn rule_set(&self) -> Result<Arc<RuleSet>, LoadError> {
+        if !self.stale.load(Ordering::SeqCst)
+            && let Some(rs) = self.cached()
+        {
+            return Ok(rs);
+        }
+        let _guard = self.rebuild.lock().await;
+        // another request may have rebuilt it while this one waited
+        if !self.stale.load(Ordering::SeqCst)
+            && let Some(rs) = self.cached()
+        {
+            return Ok(rs);
+        }
+        // cleared before reading: a change during the load marks it stale again
+        self.stale.store(false, Ordering::SeqCst);
+        match load(&self.pool).await {
+            Ok(rs) => {
+                let rs = Arc::new(rs);
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&rs));
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                Ok(rs)
+            }
+            Err(e) => {
+                self.stale.store(true, Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether a `ruang_changes` payload concerns the rule set.
+    fn concerns_rules(payload: &str) -> bool {
+        match serde_json::from_str::<serde_json::Value>(payload) {
+            Ok(v) => v
+                .get("table")
+                .and_then(|t| t.as_str())
+                .is_none_or(|t| WATCHED_TABLES.contains(&t)),
+            Err(_) => true,
+        }
+    }
+
+    /// Listens for `ruang_changes` and marks the rule set stale when a watched table changed
+    /// (and whenever the connection was lost, since changes may have been missed).
+    pub fn spawn_invalidation(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let listener = async {
+                    let mut l = sqlx::postgres::PgListener::connect_with(&this.pool).await?;
+                    l.listen("ruang_changes").await?;
+                    Ok::<_, sqlx::Error>(l)
+                }
+                .await;
+                match listener {
+                    Ok(mut l) => {
+                        // changes before the listener was up are not seen: start fresh, and
+                        // build the rule set now so the first check does not wait for it
+                        this.invalidate();
+                        match this.rule_set().await {
+                            Ok(_) => {}
+                            Err(LoadError::NoActivePlan) => {
+                                tracing::debug!("no active zoning plan yet")
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot load the rule set"),
+                        }
+                        loop {
+                            match l.try_recv().await {
+                                Ok(Some(n)) => {
+                                    if Self::concerns_rules(n.payload()) {
+                                        this.invalidate();
+                                    }
+                                }
+                                Ok(None) => this.invalidate(),
+                                Err(_) if this.pool.is_closed() => return,
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "rule set change listener failed");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Err(_) if this.pool.is_closed() => return,
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for rule set changes"),
+                }
+                this.invalidate();
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_that_concern_the_rules() {
+        assert!(CheckService::concerns_rules(r#"{"table":"zone_rules"}"#));
+        assert!(CheckService::concerns_rules(
+            r#"{"table":"activity_rules"}"#
+        ));
+        assert!(!CheckService::concerns_rules(r#"{"table":"markets"}"#));
+        assert!(CheckService::concerns_rules("not json"));
+    }
+}
