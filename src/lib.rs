@@ -47,15 +47,18 @@ pub enum StartError {
 
 impl AppState {
     /// Loads and checks everything the handlers need (tile layers against the database) and
-    /// starts the tile cache's change listener.
+    /// starts the one database change listener that keeps the tile cache and the zoning rule
+    /// set current.
     pub async fn new(pool: PgPool, config: config::Config) -> Result<Self, StartError> {
         let tiles = Arc::new(
             tiles::TileService::load(pool.clone(), &config.tiles_dir, config.tile_cache_bytes)
                 .await?,
         );
-        tiles.spawn_invalidation();
+        let changes = db::changes::Changes::new();
+        tiles.spawn_invalidation(changes.subscribe());
         let check = Arc::new(check::CheckService::new(pool.clone()));
-        check.spawn_invalidation();
+        check.spawn_invalidation(changes.subscribe());
+        changes.start(pool.clone());
         Ok(AppState {
             pool,
             check,

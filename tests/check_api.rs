@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,32 +14,11 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 async fn demo(hint: &str) -> String {
-    let (pool, url) = common::migrated_database(hint).await;
-    ruang::demo::load(
-        &pool,
-        &ruang::demo::DemoOptions {
-            seed: 5,
-            scale: 0.1,
-        },
-    )
-    .await
-    .expect("demo load");
-    pool.close().await;
-    url
+    common::demo_database(hint).await
 }
 
-/// One demo city (small scale) per test binary for the read-only tests.
 fn demo_db() -> &'static str {
-    static DB: OnceLock<String> = OnceLock::new();
-    DB.get_or_init(|| {
-        std::thread::spawn(|| {
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(demo("check"))
-        })
-        .join()
-        .unwrap()
-    })
+    common::shared_demo_database("check")
 }
 
 async fn setup_on(url: &str) -> (axum::Router, ruang::AppState) {

@@ -4,7 +4,6 @@
 mod common;
 
 use std::io::Read;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -14,30 +13,8 @@ use ruang::config::Config;
 use ruang::tiles::cache::TileKey;
 use tower::ServiceExt;
 
-/// One demo city (small scale) per test binary; each test opens its own pool on it.
 fn demo_db() -> &'static str {
-    static DB: OnceLock<String> = OnceLock::new();
-    DB.get_or_init(|| {
-        std::thread::spawn(|| {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async {
-                let (pool, url) = common::migrated_database("tiles").await;
-                ruang::demo::load(
-                    &pool,
-                    &ruang::demo::DemoOptions {
-                        seed: 5,
-                        scale: 0.1,
-                    },
-                )
-                .await
-                .expect("demo load");
-                pool.close().await;
-                url
-            })
-        })
-        .join()
-        .unwrap()
-    })
+    common::shared_demo_database("tiles")
 }
 
 async fn setup(cache_bytes: u64) -> (axum::Router, ruang::AppState) {

@@ -21,6 +21,8 @@ use std::time::Instant;
 
 use sqlx::{PgPool, Row};
 
+use crate::db::changes::Change;
+
 use crate::rules::{
     Activity, ActivityRule, ItbxClass, Overlay, OverlayKind, PlanInfo, RegisteredParcel,
     RuleCondition, RuleSet, RuleSetData, RuleSetError, Subzone, Utm51s, Zone, ZoneRule,
@@ -401,62 +403,36 @@ impl CheckService {
         }
     }
 
-    /// Whether a `ruang_changes` payload concerns the rule set.
-    fn concerns_rules(payload: &str) -> bool {
-        match serde_json::from_str::<serde_json::Value>(payload) {
-            Ok(v) => v
-                .get("table")
-                .and_then(|t| t.as_str())
-                .is_none_or(|t| WATCHED_TABLES.contains(&t)),
-            Err(_) => true,
-        }
+    /// Whether a change of `table` concerns the rule set.
+    fn concerns_rules(table: &str) -> bool {
+        WATCHED_TABLES.contains(&table)
     }
 
-    /// Listens for `ruang_changes` and marks the rule set stale when a watched table changed
-    /// (and whenever the connection was lost, since changes may have been missed).
-    pub fn spawn_invalidation(self: &Arc<Self>) {
+    /// Follows the database's change feed: marks the rule set stale when a watched table
+    /// changed, and on a resync (listener up, changes possibly missed) also rebuilds it at once
+    /// so the first check does not wait for it.
+    pub fn spawn_invalidation(self: &Arc<Self>, mut changes: crate::db::changes::Subscription) {
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            loop {
-                let listener = async {
-                    let mut l = sqlx::postgres::PgListener::connect_with(&this.pool).await?;
-                    l.listen("ruang_changes").await?;
-                    Ok::<_, sqlx::Error>(l)
-                }
-                .await;
-                match listener {
-                    Ok(mut l) => {
-                        // changes before the listener was up are not seen: start fresh, and
-                        // build the rule set now so the first check does not wait for it
+            while let Some(change) = changes.recv().await {
+                match &*change {
+                    Change::Table { table, .. } => {
+                        if Self::concerns_rules(table) {
+                            this.invalidate();
+                        }
+                    }
+                    Change::Resync => {
                         this.invalidate();
                         match this.rule_set().await {
                             Ok(_) => {}
                             Err(LoadError::NoActivePlan) => {
                                 tracing::debug!("no active zoning plan yet")
                             }
+                            Err(_) if this.pool.is_closed() => return,
                             Err(e) => tracing::warn!(error = %e, "cannot load the rule set"),
                         }
-                        loop {
-                            match l.try_recv().await {
-                                Ok(Some(n)) => {
-                                    if Self::concerns_rules(n.payload()) {
-                                        this.invalidate();
-                                    }
-                                }
-                                Ok(None) => this.invalidate(),
-                                Err(_) if this.pool.is_closed() => return,
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "rule set change listener failed");
-                                    break;
-                                }
-                            }
-                        }
                     }
-                    Err(_) if this.pool.is_closed() => return,
-                    Err(e) => tracing::warn!(error = %e, "cannot listen for rule set changes"),
                 }
-                this.invalidate();
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         });
     }
@@ -467,12 +443,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn payloads_that_concern_the_rules() {
-        assert!(CheckService::concerns_rules(r#"{"table":"zone_rules"}"#));
-        assert!(CheckService::concerns_rules(
-            r#"{"table":"activity_rules"}"#
-        ));
-        assert!(!CheckService::concerns_rules(r#"{"table":"markets"}"#));
-        assert!(CheckService::concerns_rules("not json"));
+    fn tables_that_concern_the_rules() {
+        assert!(CheckService::concerns_rules("zone_rules"));
+        assert!(CheckService::concerns_rules("activity_rules"));
+        assert!(!CheckService::concerns_rules("markets"));
     }
 }

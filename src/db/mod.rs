@@ -1,5 +1,6 @@
 //! Database access: connection pool, migrations, the embedded cluster.
 
+pub mod changes;
 pub mod embedded;
 
 use std::time::Duration;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use sqlx::{Column, Executor, PgPool, Statement, TypeInfo};
 
+use crate::db::changes::Change;
 use cache::{Tile, TileCache, TileKey};
 use layer::{LayerDef, LayerError, MAX_ZOOM};
 
@@ -178,70 +179,39 @@ impl TileService {
         Ok(Rendered::Tile(tile))
     }
 
-    /// Applies one change notification: `{"table": "zones", "bbox": [w, s, e, n]}`, where a
-    /// missing bbox means the whole table.
-    pub fn apply_change(&self, payload: &str) {
-        #[derive(serde::Deserialize)]
-        struct Change {
-            table: String,
-            bbox: Option<[f64; 4]>,
-        }
-        let Ok(change) = serde_json::from_str::<Change>(payload) else {
-            tracing::warn!(payload, "ignoring a malformed change notification");
-            return;
-        };
+    /// Applies one change: drops the tiles of the tilesets built on `table` that meet `bbox`
+    /// (all of them when there is no box).
+    pub fn apply_change(&self, table: &str, bbox: Option<[f64; 4]>) {
         let affected: Vec<u16> = self
             .tilesets
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.changes.contains(&change.table))
+            .filter(|(_, t)| t.changes.iter().any(|c| c == table))
             .map(|(i, _)| i as u16)
             .collect();
         if !affected.is_empty() {
-            tracing::debug!(table = %change.table, bbox = ?change.bbox, tilesets = affected.len(), "invalidating tiles");
-            self.cache.invalidate(&affected, change.bbox);
+            tracing::debug!(
+                table,
+                ?bbox,
+                tilesets = affected.len(),
+                "invalidating tiles"
+            );
+            self.cache.invalidate(&affected, bbox);
         }
     }
 
-    /// Listens for change notifications and invalidates the cache until the process ends.
-    /// On a lost connection the whole cache is cleared (changes may have been missed) and the
-    /// listener reconnects.
-    pub fn spawn_invalidation(self: &Arc<Self>) {
+    /// Applies the database's change feed to the cache until it ends.
+    pub fn spawn_invalidation(self: &Arc<Self>, mut changes: crate::db::changes::Subscription) {
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            loop {
-                if this.pool.is_closed() {
-                    // shutting down
-                    return;
+            while let Some(change) = changes.recv().await {
+                match &*change {
+                    Change::Table { table, bbox } => this.apply_change(table, *bbox),
+                    Change::Resync => {
+                        let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
+                        this.cache.invalidate(&all, None);
+                    }
                 }
-                let listener = async {
-                    let mut l = sqlx::postgres::PgListener::connect_with(&this.pool).await?;
-                    l.listen("ruang_changes").await?;
-                    Ok::<_, sqlx::Error>(l)
-                }
-                .await;
-                match listener {
-                    Ok(mut l) => loop {
-                        match l.try_recv().await {
-                            Ok(Some(n)) => this.apply_change(n.payload()),
-                            Ok(None) => {
-                                // connection lost and re-established by sqlx: changes may be missed
-                                let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
-                                this.cache.invalidate(&all, None);
-                            }
-                            Err(_) if this.pool.is_closed() => return,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "tile change listener failed");
-                                break;
-                            }
-                        }
-                    },
-                    Err(_) if this.pool.is_closed() => return,
-                    Err(e) => tracing::warn!(error = %e, "cannot listen for tile changes"),
-                }
-                let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
-                this.cache.invalidate(&all, None);
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         });
     }

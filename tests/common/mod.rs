@@ -5,6 +5,7 @@
 //! created fresh and migrated, so tests never see each other's rows.
 #![allow(dead_code)]
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -62,4 +63,35 @@ pub async fn migrated_database(hint: &str) -> (PgPool, String) {
         .expect("enable postgis");
     ruang::db::migrate(&pool).await.expect("migrate");
     (pool, url)
+}
+
+/// A fresh migrated database holding a small demo city (seed 5, scale 0.1); returns its URL.
+pub async fn demo_database(hint: &str) -> String {
+    let (pool, url) = migrated_database(hint).await;
+    ruang::demo::load(
+        &pool,
+        &ruang::demo::DemoOptions {
+            seed: 5,
+            scale: 0.1,
+        },
+    )
+    .await
+    .expect("demo load");
+    pool.close().await;
+    url
+}
+
+/// One demo city per test binary for the tests that only read it (or put back what they
+/// change). Loaded on a thread of its own, so each test can open its own pool on it.
+pub fn shared_demo_database(hint: &'static str) -> &'static str {
+    static DB: OnceLock<String> = OnceLock::new();
+    DB.get_or_init(|| {
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .expect("runtime")
+                .block_on(demo_database(hint))
+        })
+        .join()
+        .expect("demo load thread")
+    })
 }
