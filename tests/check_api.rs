@@ -655,3 +655,84 @@ async fn bench_check() {
         sql_mean / mean,
     );
 }
+
+#[tokio::test]
+async fn the_check_command_prints_the_same_decision_as_the_api() {
+    let url = demo_db();
+    let (app, state) = setup().await;
+    let p = housing_parcel(&state.pool).await;
+    let (status, _, api) = check(&app, &house(&p.lonlat)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let dir = std::env::temp_dir().join(format!("ruang-check-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("parcel.geojson");
+    std::fs::write(
+        &file,
+        json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": p.lonlat}]})
+        .to_string(),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ruang"))
+            .arg("check")
+            .args(args)
+            .env("DATABASE_URL", url)
+            .env("RUANG_LOG", "warn")
+            .output()
+            .expect("run ruang check")
+    };
+    let f = file.to_str().unwrap();
+    let figures = [
+        "--kbli",
+        "68111",
+        "--footprint",
+        "100",
+        "--floor-area",
+        "180",
+        "--floors",
+        "2",
+        "--height",
+        "8",
+        "--green",
+        "60",
+        "--declared-area",
+        "225",
+    ];
+    let out = run(&[&[f, "--json"][..], &figures[..]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).expect("--json prints JSON");
+    assert_eq!(cli["outcome"], api["outcome"]);
+    assert_eq!(cli["zones"][0]["zone_id"], api["zones"][0]["zone_id"]);
+    assert_eq!(
+        cli["findings"].as_array().unwrap().len(),
+        api["findings"].as_array().unwrap().len()
+    );
+
+    // The readable table names the outcome and the zone.
+    let out = run(&[&[f][..], &figures[..]].concat());
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(api["outcome"].as_str().unwrap()), "{table}");
+    assert!(table.contains(&p.subzone), "{table}");
+
+    // Bad input: one clear error line, exit code 1.
+    let out = run(&[f, "--kbli", "99999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("kbli"), "{err}");
+    let out = run(&["/nonexistent/parcel.geojson", "--kbli", "68111"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
