@@ -16,8 +16,18 @@ build: deps
 release: deps
 	cargo build --release
 
+# The database lives in ./data/pg; as root it runs as the postgres user, so when the clone sits
+# in a folder that user cannot enter (e.g. under /root), it lives in /var/lib/ruang/pg instead.
 run: release
-	$(CARGO_TARGET_DIR)/release/ruang serve --bind $(BIND)
+	@dir="$(DATA_DIR)"; \
+	if [ -z "$$dir" ]; then \
+	  dir="$(CURDIR)/data/pg"; \
+	  if [ "$$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(CURDIR)" 2>/dev/null; then \
+	    dir=/var/lib/ruang/pg; \
+	    echo "ruang: $(CURDIR) is closed to the postgres user; the database lives in $$dir"; \
+	  fi; \
+	fi; \
+	exec $(CARGO_TARGET_DIR)/release/ruang serve --bind $(BIND) --data-dir "$$dir"
 
 test: deps
 	scripts/test.sh
