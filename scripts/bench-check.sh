@@ -25,28 +25,7 @@ pgdir="$work/pg"
 mkdir -p "$work"
 chmod 755 "$work"
 
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet --bin ruang
-ruang="$target/release/ruang"
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  RUANG_LOG=warn "$ruang" db stop --data-dir "$pgdir" >/dev/null || true
-}
-trap cleanup EXIT
-
-RUANG_LOG=warn "$ruang" db start --data-dir "$pgdir" >/dev/null
-url="$(RUANG_LOG=warn "$ruang" db url --data-dir "$pgdir")"
-want=$(python3 -c "print(int(60000 * float('$SCALE')))")
-have=$(psql "$url" -qAtc "SELECT count(*) FROM parcels" 2>/dev/null || echo 0)
-if [ "$have" != "$want" ]; then
-  echo "loading the demo city at scale $SCALE"
-  DATABASE_URL="$url" RUANG_LOG=warn "$ruang" demo load --scale "$SCALE"
-fi
-DATABASE_URL="$url" RUANG_LOG=warn "$ruang" migrate >/dev/null
-psql "$url" -qc "VACUUM ANALYZE" >/dev/null
+. scripts/bench-setup.sh
 
 echo "== in-process ($N random parcels)"
 RUANG_BENCH_DATABASE_URL="$url" RUANG_BENCH_N="$N" RUANG_BENCH_BODIES="$work/check-bodies.jsonl" \

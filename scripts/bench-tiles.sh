@@ -22,33 +22,13 @@ pgdir="$work/pg"
 mkdir -p "$work"
 chmod 755 "$work"
 
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk >/dev/null; }
 if [ ! -x "$martin" ]; then
   echo "installing martin 1.14.0 into /opt/martin (about 20 minutes, once)"
   cargo install martin@1.14.0 --locked --root /opt/martin --no-default-features \
     --features fonts,mbtiles,metrics,pmtiles,postgres,sprites,styles,webui,geojson
 fi
 
-cargo build --release --quiet --bin ruang
-ruang="$target/release/ruang"
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  RUANG_LOG=warn "$ruang" db stop --data-dir "$pgdir" >/dev/null || true
-}
-trap cleanup EXIT
-
-RUANG_LOG=warn "$ruang" db start --data-dir "$pgdir" >/dev/null
-url="$(RUANG_LOG=warn "$ruang" db url --data-dir "$pgdir")"
-want=$(python3 -c "print(int(60000 * float('$SCALE')))")
-have=$(psql "$url" -qAtc "SELECT count(*) FROM parcels" 2>/dev/null || echo 0)
-if [ "$have" != "$want" ]; then
-  echo "loading the demo city at scale $SCALE"
-  DATABASE_URL="$url" RUANG_LOG=warn "$ruang" demo load --scale "$SCALE"
-fi
-psql "$url" -qc "VACUUM ANALYZE" >/dev/null
+. scripts/bench-setup.sh
 
 # ruang uncached on 8091, cached on 8092; martin on 3000 (cache off).
 RUANG_LOG=warn DATABASE_URL="$url" RUANG_TILE_CACHE_BYTES=0 "$ruang" serve --bind 127.0.0.1:8091 --no-demo &
