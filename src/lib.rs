@@ -10,6 +10,11 @@
 //! - [`auth`]: who is calling (bearer tokens).
 //! - [`rules`]: the pure zoning rule engine.
 //! - [`check`]: the rule set loaded from PostGIS and kept current, and the check endpoints.
+//! - [`ogc`]: OGC API - Features (collections, items, CQL2, CRS, transactions).
+//! - [`permits`]: accounts, applications, the verification workflow, issued permits.
+//! - [`monitor`]: stunting, food prices and alerts, waste reports.
+//! - [`import`]: GDAL import and export.
+//! - [`web`]: the browser pages from `web/`.
 //!
 //! [`app`] builds the whole router from an [`AppState`]; `main` and the tests both use it.
 
@@ -20,8 +25,13 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod import;
+pub mod monitor;
+pub mod ogc;
+pub mod permits;
 pub mod rules;
 pub mod tiles;
+pub mod web;
 
 use std::sync::Arc;
 
