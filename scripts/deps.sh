@@ -14,6 +14,8 @@ packages=(
   clang
   libclang-dev             # bindgen for the GDAL/PROJ -sys crates
   build-essential
+  libfreetype-dev          # FreeType, renders the map's label glyphs (/fonts)
+  fonts-dejavu-core        # DejaVu Sans, the font of the map labels
 )
 
 missing=()

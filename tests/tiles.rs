@@ -585,3 +585,121 @@ async fn a_role_restricted_layer_needs_a_token_of_that_role_and_stays_out_of_the
     assert!(!ids.contains(&"zones_internal".to_string()), "{ids:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every font the planner style names is served as SDF glyphs, so its labels draw.
+#[tokio::test]
+async fn the_style_fonts_are_served_as_glyph_ranges() {
+    use pbf_font_tools::prost::Message;
+    let (app, _) = setup(0).await;
+    let (status, _, body) = send(&app, "/styles/planner", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let style = json(&body);
+    assert_eq!(
+        style["glyphs"],
+        "http://127.0.0.1:8080/fonts/{fontstack}/{range}.pbf"
+    );
+    let mut stacks: Vec<String> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["layout"]["text-font"].as_array())
+        .map(|fs| {
+            fs.iter()
+                .map(|f| f.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    stacks.sort();
+    stacks.dedup();
+    assert!(!stacks.is_empty(), "the style has labels");
+    for stack in &stacks {
+        let uri = format!("/fonts/{}/0-255.pbf", stack.replace(' ', "%20"));
+        let (status, h, body) = send(&app, &uri, &[]).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{uri}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        assert_eq!(h[header::CONTENT_TYPE], "application/x-protobuf");
+        let glyphs = pbf_font_tools::Glyphs::decode(body.as_slice()).expect("a glyph PBF");
+        assert_eq!(glyphs.stacks.len(), 1);
+        let s = &glyphs.stacks[0];
+        assert_eq!(s.name, *stack);
+        // Every letter of "Kelurahan Oebobo" has a glyph whose SDF bitmap covers its box plus
+        // the 3-pixel buffer on each side.
+        for ch in "Kelurahan Oebobo".chars().filter(|c| *c != ' ') {
+            let g = s
+                .glyphs
+                .iter()
+                .find(|g| g.id == u32::from(ch))
+                .unwrap_or_else(|| panic!("no glyph for {ch:?} in {stack}"));
+            let bitmap = g.bitmap.as_ref().expect("a bitmap");
+            assert_eq!(
+                bitmap.len() as u32,
+                (g.width + 6) * (g.height + 6),
+                "{ch:?}"
+            );
+            assert!(g.advance > 0, "{ch:?} advances");
+        }
+        // Cached, with a strong ETag.
+        let etag = h[header::ETAG].to_str().unwrap().to_owned();
+        let (status, _, _) = send(&app, &uri, &[("if-none-match", &etag)]).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+    }
+}
+
+#[tokio::test]
+async fn glyph_requests_fall_back_through_the_stack_and_refuse_bad_ones() {
+    use pbf_font_tools::prost::Message;
+    let (app, _) = setup(0).await;
+    // An unknown first font falls back to the next one of the stack.
+    let (status, _, body) = send(
+        &app,
+        "/fonts/No%20Such%20Font,DejaVu%20Sans%20Book/256-511.pbf",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let glyphs = pbf_font_tools::Glyphs::decode(body.as_slice()).unwrap();
+    // U+00E9 is in 0-255, U+0100 (Ā) in 256-511.
+    assert!(glyphs.stacks[0].glyphs.iter().any(|g| g.id == 0x100));
+    assert!(
+        glyphs.stacks[0]
+            .glyphs
+            .iter()
+            .all(|g| (256..512).contains(&g.id))
+    );
+
+    let (status, h, body) = send(&app, "/fonts/No%20Such%20Font/0-255.pbf", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    assert!(
+        String::from_utf8_lossy(&body).contains("DejaVu Sans Book"),
+        "lists what exists"
+    );
+
+    for bad in ["1-256.pbf", "0-511.pbf", "65536-65791.pbf", "x-y.pbf"] {
+        let (status, _, body) =
+            send(&app, &format!("/fonts/DejaVu%20Sans%20Book/{bad}"), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(
+            json(&body)["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("multiple of 256")
+        );
+    }
+
+    let (status, _, body) = send(&app, "/fonts", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = json(&body);
+    assert!(
+        list["fonts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "DejaVu Sans Book")
+    );
+}

@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
             get(ogc_tile),
         )
         .route("/styles/{id}", get(style))
+        .route("/fonts", get(font_list))
+        .route("/fonts/{fontstack}/{range}", get(glyphs))
 }
 
 /// The origin (scheme://host) the client used, honouring `X-Forwarded-Proto` and
@@ -521,6 +523,101 @@ pub fn absolutize_style(style: &mut Value, origin: &str) {
             fix(v);
         }
     }
+}
+
+/// The map fonts, scanned from the configured folders on first use.
+async fn fonts(state: &AppState) -> Result<&super::fonts::Fonts, ApiError> {
+    if let Some(f) = state.tiles.fonts.get() {
+        return Ok(f);
+    }
+    let dirs = state.config.fonts_dirs.clone();
+    let scanned = tokio::task::spawn_blocking(move || super::fonts::Fonts::scan(&dirs))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    // A concurrent first request may have won; either scan is the same.
+    let _ = state.tiles.fonts.set(scanned);
+    Ok(state.tiles.fonts.get().expect("just set"))
+}
+
+/// `GET /fonts`: the font names that may be used in a style's `text-font`.
+async fn font_list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let f = fonts(&state).await?;
+    Ok(Json(json!({
+        "fonts": f.names().collect::<Vec<_>>(),
+        "glyphs": "/fonts/{fontstack}/{range}.pbf",
+    })))
+}
+
+/// `GET /fonts/{fontstack}/{start}-{end}.pbf`: one 256-glyph range of SDF glyphs.
+async fn glyphs(
+    State(state): State<AppState>,
+    Path((stack, range)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    use super::fonts::FontError;
+    let svc = state.clone();
+    fonts(&state).await?;
+    let result = tokio::task::spawn_blocking(move || {
+        svc.tiles
+            .fonts
+            .get()
+            .expect("scanned above")
+            .glyphs(&stack, &range)
+            .map_err(|e| (e, stack))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    let bytes = match result {
+        Ok(b) => b,
+        Err((FontError::BadRange(r), _)) => {
+            return Err(ApiError::bad_request(
+                format!(
+                    "Rentang glyph '{r}' tidak sah: harus START-END.pbf dengan START kelipatan 256 dan END = START + 255 (maks. 65535)."
+                ),
+                format!(
+                    "Glyph range '{r}' is not valid: it must be START-END.pbf with START a multiple of 256 and END = START + 255 (at most 65535)."
+                ),
+            ));
+        }
+        Err((FontError::UnknownFonts { .. }, stack)) => {
+            let names: Vec<&str> = state.tiles.fonts.get().expect("scanned").names().collect();
+            let shown = names
+                .iter()
+                .take(20)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ApiError::not_found(
+                &format!("Font '{stack}' (tersedia: {shown})"),
+                &format!("Font '{stack}' (available: {shown})"),
+            ));
+        }
+        Err((FontError::StackTooLong, _)) => {
+            return Err(ApiError::bad_request(
+                "Tumpukan font terlalu panjang (paling banyak 8 font).",
+                "The fontstack is too long (at most 8 fonts).",
+            ));
+        }
+        Err((e @ FontError::Render(_), _)) => return Err(ApiError::internal(&e)),
+    };
+    let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-protobuf"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).map_err(|e| ApiError::internal(&e))?,
+    );
+    if etag_matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    Ok((StatusCode::OK, h, bytes).into_response())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! A tile is rendered by one prepared statement per (tileset, zoom); see [`sql`] for its shape.
 
 pub mod cache;
+pub mod fonts;
 pub mod http;
 pub mod layer;
 pub mod sql;
@@ -73,6 +74,8 @@ pub struct TileService {
     by_name: HashMap<String, u16>,
     pub cache: TileCache,
     pub bounds: [f64; 4],
+    /// Map glyphs, found on the first glyph request (see [`fonts`]).
+    pub fonts: std::sync::OnceLock<fonts::Fonts>,
     pool: PgPool,
 }
 
@@ -143,6 +146,7 @@ impl TileService {
             by_name,
             cache: TileCache::new(cache_bytes, margins),
             bounds,
+            fonts: std::sync::OnceLock::new(),
             pool,
         })
     }
