@@ -14,6 +14,7 @@ packages=(
   clang
   libclang-dev             # bindgen for the GDAL/PROJ -sys crates
   build-essential
+  chromium                 # headless browser for the web page tests (driven by playwright-core)
 )
 
 missing=()
@@ -41,4 +42,15 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "ruang: cargo (Rust 1.85 or newer) is needed; install it with rustup (https://rustup.rs)" >&2
   exit 1
+fi
+
+# The browser pages' npm packages (MapLibre GL JS, terra-draw, playwright-core), from the lock file.
+web="$(dirname "$0")/../web"
+if [ -f "$web/package-lock.json" ] && [ ! -d "$web/node_modules" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "ruang: npm (Node.js 18 or newer) is needed for the web pages; install nodejs and npm" >&2
+    exit 1
+  fi
+  echo "ruang: installing the web pages' npm packages (npm ci in web/)"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub body_limit_bytes: Option<usize>,
     pub tiles_dir: Option<PathBuf>,
     pub styles_dir: Option<PathBuf>,
+    /// The browser pages and their npm packages (`web/`).
+    pub web_dir: Option<PathBuf>,
     /// Tile cache size in bytes; 0 turns the cache off.
     pub tile_cache_bytes: Option<u64>,
     pub tile_max_age_secs: Option<u64>,
@@ -120,6 +122,7 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub tiles_dir: PathBuf,
     pub styles_dir: PathBuf,
+    pub web_dir: PathBuf,
     pub tile_cache_bytes: u64,
     pub tile_max_age_secs: u64,
     /// `POST /api/check` requests per second per client IP; 0 turns the limit off.
@@ -144,6 +147,7 @@ impl Default for Config {
             body_limit_bytes: 25 * 1024 * 1024,
             tiles_dir: PathBuf::from("tiles"),
             styles_dir: PathBuf::from("styles"),
+            web_dir: PathBuf::from("web"),
             tile_cache_bytes: 128 * 1024 * 1024,
             tile_max_age_secs: 60,
             check_rate_per_sec: 1000.0,
@@ -220,6 +224,7 @@ impl Config {
             body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
             tiles_dir: file.tiles_dir.unwrap_or(d.tiles_dir),
             styles_dir: file.styles_dir.unwrap_or(d.styles_dir),
+            web_dir: file.web_dir.unwrap_or(d.web_dir),
             tile_cache_bytes: over
                 .tile_cache_bytes
                 .or(file.tile_cache_bytes)
