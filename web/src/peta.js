@@ -374,7 +374,7 @@ async function marketPrices(body, marketId) {
     const { data } = await api(`/api/prices?market=${encodeURIComponent(marketId)}`);
     const rows = data?.commodities || data?.prices || data?.items || [];
     if (!rows.length) throw Object.assign(new Error(t('na')), { status: 404 });
-    const tbl = el('table', {}, el('tr', {}, el('th', {}, t('market.commodity')), el('th', {}, t('market.price')), el('th', {}, t('market.change')), el('th', {}, t('market.alert'))));
+    const tbl = el('table', { class: 'prices' }, el('tr', {}, el('th', {}, t('market.commodity')), el('th', {}, t('market.price')), el('th', {}, t('market.change')), el('th', {}, t('market.alert'))));
     for (const r of rows) {
       const change = r.change_mom_pct ?? r.mom_pct ?? r.change_pct;
       const level = r.alert_level ?? r.alert?.level ?? r.level;

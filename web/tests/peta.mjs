@@ -97,7 +97,22 @@ await run('peta', [
     }, null, { timeout: 10000 });
     const text = await popup.innerText();
     assert(/Puskesmas/.test(text), `popup: ${text}`);
-    ctx.metrics.puskesmas_trend = (await popup.locator('svg.spark').count()) ? 'chart' : 'not available';
+    assert(await popup.locator('svg.spark circle').count() > 1, `no stunting trend chart: ${text}`);
+    await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+  }],
+  ['click on a market shows its latest prices and alert levels', async (ctx) => {
+    const page = ctx.page;
+    const pt = await pointOf(page, 'markets-circle');
+    assert(pt, 'no market on screen');
+    await clickMap(page, pt);
+    const popup = page.locator('.maplibregl-popup .popup[data-layer="markets-circle"]');
+    await popup.waitFor({ timeout: 5000 });
+    await popup.locator('table.prices').waitFor({ timeout: 10000 });
+    const rows = await popup.locator('table.prices tr').count();
+    ctx.metrics.market_price_rows = rows - 1;
+    assert(rows > 2, `price table has ${rows} rows`);
+    const text = await popup.innerText();
+    assert(/Rp/.test(text), text);
     await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
   }],
   ['layer switcher hides Puskesmas', async (ctx) => {
@@ -126,6 +141,11 @@ await run('peta', [
     assert(await page.evaluate(() => window.__ruang.map.getLayoutProperty('stunting-fill', 'visibility') === 'visible'), 'choropleth hidden');
     const n = await rendered(page, 'stunting-fill');
     assert(n > 0, 'no kelurahan drawn in the stunting map');
+    const status = await page.locator('#stunting-status').innerText();
+    assert(/2026-10: \d+ kelurahan/.test(status) || /Periode 2026-10/.test(status), `stunting status: ${status}`);
+    // the colours come from that month's figures: a match on kelurahan codes
+    const colour = await page.evaluate(() => window.__ruang.map.getPaintProperty('stunting-fill', 'fill-color'));
+    assert(Array.isArray(colour) && colour[0] === 'match', JSON.stringify(colour).slice(0, 200));
   }],
   ['English switch', async (ctx) => {
     const page = ctx.page;
