@@ -76,6 +76,43 @@ enum Command {
     Config,
     /// Check a parcel (GeoJSON file) against the active zoning plan.
     Check(CheckArgs),
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from the first line of stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// pemohon, operator, verifikator, forum, pejabat, planner or admin.
+        #[arg(long)]
+        role: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a bearer token for an account and print it (shown once, stored hashed).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -168,7 +205,11 @@ fn main() -> ExitCode {
     };
     let quiet = matches!(
         cli.command,
-        Command::Db { .. } | Command::Config | Command::Check(_)
+        Command::Db { .. }
+            | Command::Config
+            | Command::Check(_)
+            | Command::User { .. }
+            | Command::Token { .. }
     );
     let overrides = Overrides {
         config_file: g.config.clone(),
@@ -262,6 +303,51 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => check_command(args, &config).await,
+        Command::User {
+            action: UserAction::Add { email, role, name },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                CliError::Other(format!("cannot read the password from stdin: {e}"))
+            })?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                ruang::permits::accounts::add_user(
+                    &handle.pool,
+                    &email,
+                    &role,
+                    name.as_deref(),
+                    &password,
+                )
+                .await
+                .map_err(|e| CliError::Other(e.to_string()))
+            }
+            .await;
+            handle.close().await?;
+            let id = result?;
+            println!(
+                "created account {id} ({}, {role})",
+                email.trim().to_lowercase()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            action: TokenAction::Create { email, name },
+        } => {
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                ruang::permits::accounts::create_api_token(&handle.pool, &email, name.as_deref())
+                    .await
+                    .map_err(|e| CliError::Other(e.to_string()))
+            }
+            .await;
+            handle.close().await?;
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
