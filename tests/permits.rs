@@ -375,6 +375,7 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
         steps,
         vec![
             (Value::Null, json!("DRAFT"), json!("pemohon")),
+            (json!("DRAFT"), json!("DRAFT"), json!("pemohon")),
             (json!("DRAFT"), json!("SUBMITTED"), json!("pemohon")),
             (json!("SUBMITTED"), json!("ADMIN_CHECK"), json!("operator")),
             (
@@ -405,7 +406,11 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
             .all(|e| e["at"].is_string()
                 && e["actor_email"].as_str().is_some_and(|m| m.contains('@')))
     );
-    assert_eq!(ev[5]["note"], "Setuju dengan syarat sumur resapan");
+    assert_eq!(
+        ev[1]["data"]["action"], "attach",
+        "the upload is in the trail"
+    );
+    assert_eq!(ev[6]["note"], "Setuju dengan syarat sumur resapan");
     assert_eq!(v["attachments"][0]["kind"], "site_plan");
     assert_eq!(v["attachments"][0]["url"], json!(url));
 
@@ -623,6 +628,10 @@ async fn a_returned_application_is_completed_and_submitted_again() {
     );
     let returned = &v["events"].as_array().unwrap()[3];
     assert_eq!(returned["note"], "Lampirkan denah");
+    let edit = &v["events"].as_array().unwrap()[4];
+    assert_eq!(edit["data"]["action"], "edit", "the edit is in the trail");
+    assert_eq!(edit["data"]["fields"], json!(["floors", "height_m"]));
+    assert_eq!(edit["to_status"], "RETURNED");
     // no longer editable
     let a = call(
         &e.app,
@@ -1250,7 +1259,11 @@ async fn bad_drafts_are_refused_and_nothing_is_written() {
     .json();
     assert_eq!(v["status"], "DRAFT");
     assert_eq!(v["check_result"], Value::Null);
-    assert_eq!(v["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["events"].as_array().unwrap().len(),
+        2,
+        "created and edited, not submitted"
+    );
 }
 
 #[tokio::test]

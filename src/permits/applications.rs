@@ -152,8 +152,14 @@ pub fn sla(events: &[(Status, f64)], now: f64, status: Status, decision: Option<
             used += days;
         }
     }
+    // edits and uploads append events that stay in the same state: the state began with the
+    // first event of the last run
+    let mut start = events.len();
+    while start > 0 && events.get(start - 1).map(|e| e.0) == events.last().map(|e| e.0) {
+        start -= 1;
+    }
     let days_in_state = events
-        .last()
+        .get(start)
         .map(|e| ((now - e.1) / 86_400.0).max(0.0))
         .unwrap_or(0.0);
     let running = workflow::sla_clock_runs(status, decision);
@@ -823,6 +829,20 @@ pub async fn update(
             .execute(&mut *tx)
             .await?;
     }
+    let mut changed: Vec<&str> = b.vals.iter().map(|(n, _)| *n).collect();
+    if b.parcel.is_some() {
+        changed.insert(0, "parcel");
+    }
+    append_event(
+        &mut tx,
+        id,
+        &caller,
+        Some(h.status),
+        h.status,
+        Some(&format!("Data diubah / edited: {}", changed.join(", "))),
+        json!({"action": "edit", "fields": changed}),
+    )
+    .await?;
     let h = head(&mut tx, id, false)
         .await?
         .ok_or_else(PermitError::application_not_found)?;
@@ -1514,6 +1534,14 @@ pub async fn upload(
     })?;
     let sha = Sha256::digest(&data).to_vec();
     let size = data.len() as i32;
+    let mut tx = state.pool.begin().await?;
+    let h = visible_head(&mut tx, &caller, id, true).await?;
+    if !matches!(h.status, Status::Draft | Status::Returned) {
+        return Err(PermitError::wrong_state(
+            "Status permohonan berubah selama unggahan.",
+            "The application's status changed during the upload.",
+        ));
+    }
     let aid: Uuid = sqlx::query_scalar(
         "INSERT INTO application_attachments (application_id, kind, filename, content_type,
                                               size_bytes, sha256, data, uploaded_by)
@@ -1527,8 +1555,19 @@ pub async fn upload(
     .bind(&sha)
     .bind(&data)
     .bind(caller.user_id)
-    .fetch_one(&state.pool)
+    .fetch_one(&mut *tx)
     .await?;
+    append_event(
+        &mut tx,
+        id,
+        &caller,
+        Some(h.status),
+        h.status,
+        Some(&format!("Lampiran / attachment: {filename}")),
+        json!({"action": "attach", "attachment_id": aid, "kind": kind_out(kind)}),
+    )
+    .await?;
+    tx.commit().await?;
     let url = format!("/api/applications/{id}/attachments/{aid}");
     let mut res = (
         StatusCode::CREATED,
@@ -1617,6 +1656,13 @@ mod tests {
         assert!(s.overdue);
         assert_eq!(s.days_by_state["SUBMITTED"], 6.0);
         assert_eq!(s.days_by_state["RETURNED"], 4.0);
+        // an edit inside a state does not restart its days
+        let mut ev3 = ev.to_vec();
+        ev3.push((Status::TechnicalReview, 20.0 * DAY));
+        assert_eq!(
+            sla(&ev3, 27.0 * DAY, Status::TechnicalReview, None).days_in_state,
+            12.0
+        );
         // a rejection stops the clock
         let mut ev2 = ev.to_vec();
         ev2.push((Status::Decided, 16.0 * DAY));
