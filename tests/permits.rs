@@ -1271,7 +1271,29 @@ async fn the_transitions_endpoint_names_the_target_state() {
     let e = env().await;
     let owner = user(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
-    let (id, t) = create(&e, &owner, 8).await;
+    // the body of /api/check is accepted too (kbli, building)
+    let body = json!({
+        "parcel": parcel(&e.pool, 8).await,
+        "kbli": "68111",
+        "building": {"floors": 2, "height_m": 7, "floor_area_m2": 150},
+        "applicant_type": "perorangan",
+        "applicant_name": "Agus Bria",
+        "applicant_nik": "5371019876540002",
+    });
+    let a = call(
+        &e.app,
+        "POST",
+        "/api/applications",
+        Some(&owner),
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
+    let v = a.json();
+    assert_eq!(v["kbli_code"], "68111");
+    assert_eq!(v["total_floor_area_m2"], 150);
+    let (id, t) = (v["id"].as_str().unwrap().to_string(), a.etag());
     let uri = format!("/api/applications/{id}/transitions");
     let a = call(
         &e.app,

@@ -52,21 +52,31 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     })
 });
 
-/// The client address of a request (the socket peer; "unknown" when the server runs without
-/// connect info, as in tests that do not set it).
+/// The client address of a request: the socket peer, except that behind a reverse proxy on the
+/// same machine (a loopback peer) the last address of `X-Forwarded-For` (the one that proxy
+/// added) is used, so that clients are not all counted as the proxy. "unknown" when the server
+/// runs without connect info (tests that do not set it).
 pub struct ClientIp(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+        Ok(ClientIp(match (peer, forwarded) {
+            (Some(p), Some(f)) if p.is_loopback() => f.to_string(),
+            (Some(p), _) => p.to_string(),
+            (None, _) => "unknown".into(),
+        }))
     }
 }
 

@@ -548,7 +548,54 @@ struct Body {
     parcel: Option<String>,
 }
 
+/// Accepts the shape of `POST /api/check` too: `kbli` for `kbli_code` and a `building` object
+/// (`footprint_m2`, `floor_area_m2`, `floors`, `height_m`, `green_m2`, `basement_m2`) for the
+/// flat figures. A flat field wins over its alias.
+fn check_style_aliases(m: &mut Map<String, Value>) -> Result<(), PermitError> {
+    if let Some(k) = m.remove("kbli") {
+        let k = match k {
+            Value::Number(n) => Value::String(n.to_string()),
+            other => other,
+        };
+        m.entry("kbli_code").or_insert(k);
+    }
+    match m.remove("building") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(b)) => {
+            for (k, v) in b {
+                let flat = match k.as_str() {
+                    "footprint_m2" => "footprint_m2",
+                    "floor_area_m2" => "total_floor_area_m2",
+                    "floors" => "floors",
+                    "height_m" => "height_m",
+                    "green_m2" => "green_area_m2",
+                    "basement_m2" => "basement_area_m2",
+                    _ => {
+                        return Err(PermitError::invalid(
+                            &format!("building.{k}"),
+                            format!("Isian building.{k} tidak dikenal."),
+                            format!("Unknown field building.{k}."),
+                        ));
+                    }
+                };
+                m.entry(flat).or_insert(v);
+            }
+        }
+        Some(_) => {
+            return Err(PermitError::invalid(
+                "building",
+                "Isian building harus berupa objek angka bangunan.",
+                "The field building must be an object of building figures.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn parse_body(m: &Map<String, Value>, create: bool) -> Result<Body, PermitError> {
+    let mut m = m.clone();
+    check_style_aliases(&mut m)?;
+    let m = &m;
     let mut vals = Vec::new();
     for (name, kind) in FIELDS {
         if let Some(v) = m.get(*name) {
