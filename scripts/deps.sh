@@ -10,6 +10,7 @@ packages=(
   libgdal-dev              # GDAL (import/export)
   libproj-dev              # PROJ (coordinate reference systems)
   gdal-bin                 # ogrinfo / ogr2ogr, the real OGC API client in the tests
+  poppler-utils            # pdftoppm / pdftotext: the permit PDF test renders the document
   pkg-config
   clang
   libclang-dev             # bindgen for the GDAL/PROJ -sys crates

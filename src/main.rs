@@ -81,6 +81,16 @@ enum Command {
         #[command(subcommand)]
         what: IngestWhat,
     },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +100,33 @@ enum IngestWhat {
     Stunting { file: PathBuf },
     /// Retail prices: date, market, commodity, price [, level, source].
     Prices { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from the first line of stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// pemohon, operator, verifikator, forum, pejabat, planner or admin.
+        #[arg(long)]
+        role: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a bearer token for an account and print it (shown once, stored hashed).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -182,7 +219,12 @@ fn main() -> ExitCode {
     };
     let quiet = matches!(
         cli.command,
-        Command::Db { .. } | Command::Config | Command::Check(_) | Command::Ingest { .. }
+        Command::Db { .. }
+            | Command::Config
+            | Command::Check(_)
+            | Command::Ingest { .. }
+            | Command::User { .. }
+            | Command::Token { .. }
     );
     let overrides = Overrides {
         config_file: g.config.clone(),
@@ -277,6 +319,51 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
         }
         Command::Check(args) => check_command(args, &config).await,
         Command::Ingest { what } => ingest_command(what, &config).await,
+        Command::User {
+            action: UserAction::Add { email, role, name },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                CliError::Other(format!("cannot read the password from stdin: {e}"))
+            })?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                ruang::permits::accounts::add_user(
+                    &handle.pool,
+                    &email,
+                    &role,
+                    name.as_deref(),
+                    &password,
+                )
+                .await
+                .map_err(|e| CliError::Other(e.to_string()))
+            }
+            .await;
+            handle.close().await?;
+            let id = result?;
+            println!(
+                "created account {id} ({}, {role})",
+                email.trim().to_lowercase()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            action: TokenAction::Create { email, name },
+        } => {
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                ruang::permits::accounts::create_api_token(&handle.pool, &email, name.as_deref())
+                    .await
+                    .map_err(|e| CliError::Other(e.to_string()))
+            }
+            .await;
+            handle.close().await?;
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
