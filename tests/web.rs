@@ -40,6 +40,10 @@ async fn serve(url: &str) -> (String, ruang::AppState) {
 /// Runs `node web/tests/<script> BASE` and returns its JSON report; panics with the report
 /// (failed step, error, console errors, screenshot paths) when it did not pass.
 async fn browser_test(script: &str, base: &str) -> Value {
+    browser_test_env(script, base, &[]).await
+}
+
+async fn browser_test_env(script: &str, base: &str, env: &[(&str, &str)]) -> Value {
     assert!(
         Path::new("web/node_modules/playwright-core").exists(),
         "web/node_modules is missing: run `make deps` (npm ci in web/)"
@@ -51,6 +55,7 @@ async fn browser_test(script: &str, base: &str) -> Value {
     let out = tokio::process::Command::new("node")
         .arg(format!("web/tests/{script}"))
         .arg(base)
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output()
         .await
@@ -92,6 +97,51 @@ async fn applicant_draws_a_parcel_and_sees_a_decision() {
     let m = &report["metrics"];
     assert!(m["first"]["outcome"].is_string(), "{m}");
     assert_eq!(m["tall"], "DITOLAK", "{m}");
+}
+
+const STAFF_PASSWORD: &str = "rahasia-staf-kupang";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_from_drawing_to_issued_permit_on_the_map() {
+    let url = common::demo_database("web_e2e").await;
+    let (base, state) = serve(&url).await;
+    for role in ["operator", "verifikator", "pejabat"] {
+        ruang::permits::accounts::add_user(
+            &state.pool,
+            &format!("{role}@kupang.test"),
+            role,
+            Some(&format!("Staf {role}")),
+            STAFF_PASSWORD,
+        )
+        .await
+        .expect("staff account");
+    }
+    let report = browser_test_env(
+        "e2e.mjs",
+        &base,
+        &[("RUANG_STAFF_PASSWORD", STAFF_PASSWORD)],
+    )
+    .await;
+    let permit = report["metrics"]["permit"].as_str().unwrap_or_default();
+    // the browser saw it; the database agrees: one issued application, one permit parcel
+    let (status, kind): (String, String) = sqlx::query_as(
+        "SELECT a.status, p.kind FROM applications a JOIN parcels p ON p.permit_number = a.permit_number
+          WHERE a.permit_number = $1",
+    )
+    .bind(permit)
+    .fetch_one(&state.pool)
+    .await
+    .expect("the issued application and its parcel");
+    assert_eq!((status.as_str(), kind.as_str()), ("ISSUED", "izin"));
+    let events: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM application_events e JOIN applications a ON a.id = e.application_id
+          WHERE a.permit_number = $1",
+    )
+    .bind(permit)
+    .fetch_one(&state.pool)
+    .await
+    .unwrap();
+    assert!(events >= 6, "{events} trail events");
 }
 
 async fn get(base: &str, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {

@@ -306,7 +306,7 @@ async function loadMine() {
     box.replaceChildren(el('table', { id: 'mine-table' },
       el('tr', {}, el('th', {}, t('col.reference')), el('th', {}, t('col.status')), el('th', {}, t('col.updated'))),
       list.map((a) => el('tr', { class: 'pick', dataset: { id: a.id, status: a.status }, onclick: () => showMine(a.id) },
-        el('td', {}, a.reference ?? a.id), el('td', { class: 'status' }, a.status), el('td', {}, fmtDate(a.updated_at))))));
+        el('td', {}, a.reference ?? a.id), el('td', { class: 'status' }, pick(a.status_label_id, a.status_label_en) || a.status), el('td', {}, fmtDate(a.updated_at))))));
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, e.message));
   }
@@ -317,11 +317,13 @@ async function showMine(id) {
   box.replaceChildren(el('p', { class: 'muted' }, t('loading')));
   try {
     const { data: a } = await api(`/api/applications/${id}`);
-    const upload = el('input', { type: 'file', id: 'attach-file' });
+    const upload = el('input', { type: 'file', id: 'attach-file', accept: 'application/pdf,image/jpeg,image/png' });
+    const kind = el('select', { id: 'attach-kind' }, ['site_plan', 'photo', 'other'].map((k) => el('option', { value: k }, t(`kind.${k}`))));
     upload.addEventListener('change', async () => {
       const f = upload.files[0];
       if (!f) return;
       const fd = new FormData();
+      fd.append('kind', kind.value);
       fd.append('file', f);
       try {
         await api(`/api/applications/${id}/attachments`, { method: 'POST', body: fd });
@@ -331,11 +333,14 @@ async function showMine(id) {
       }
     });
     box.replaceChildren(el('div', { class: 'card', id: 'mine-card', dataset: { status: a.status } },
-      el('h3', {}, `${a.reference ?? a.id} \u2014 ${a.status}`),
+      el('h3', {}, `${a.reference ?? a.id} \u2014 ${pick(a.status_label_id, a.status_label_en) || a.status}`),
+      a.permit_number ? el('p', {}, el('a', { href: a.document_url, target: '_blank' }, a.permit_number)) : null,
       el('p', { class: 'muted' }, `${a.kbli_code} ${a.activity_title ?? ''}`),
       el('h3', {}, t('trail.title')), trailView(a.events),
       el('h3', {}, t('attachments.title')), attachmentsView(a.attachments),
-      el('label', { for: 'attach-file' }, t('attachments.add')), upload));
+      ['DRAFT', 'RETURNED'].includes(a.status)
+        ? el('div', {}, el('label', { for: 'attach-kind' }, t('attachments.kind')), kind, el('label', { for: 'attach-file' }, t('attachments.add')), upload)
+        : null));
     if (a.parcel) map.fitBounds(bounds(a.parcel), { padding: 40, maxZoom: 18 });
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, e.message));

@@ -47,7 +47,7 @@ export async function authBox(box, onUser, { allowRegister = true } = {}) {
       el('label', { for: 'auth-email' }, t('auth.email')),
       el('input', { id: 'auth-email', type: 'email', required: true, autocomplete: 'email' }),
       el('label', { for: 'auth-password' }, t('auth.password')),
-      el('input', { id: 'auth-password', type: 'password', required: true, minlength: 8, autocomplete: mode === 'register' ? 'new-password' : 'current-password' }),
+      el('input', { id: 'auth-password', type: 'password', required: true, minlength: 10, autocomplete: mode === 'register' ? 'new-password' : 'current-password' }),
       el('p', {}, el('button', { type: 'submit', class: 'primary', id: 'auth-submit' }, t(mode === 'register' ? 'auth.register' : 'auth.login'))),
       el('p', { id: 'auth-message', class: 'error' }, message),
     );

@@ -149,6 +149,11 @@ const DICT = {
   'field.decision_reason': ['Alasan', 'Reason'],
   'field.conditions': ['Syarat (satu per baris)', 'Conditions (one per line)'],
   'field.approved_parcel': ['Poligon disetujui (GeoJSON)', 'Approved polygon (GeoJSON)'],
+  'field.valid_years': ['Masa berlaku (tahun)', 'Valid for (years)'],
+  'attachments.kind': ['Jenis lampiran', 'Kind of attachment'],
+  'kind.site_plan': ['Rencana tapak', 'Site plan'],
+  'kind.photo': ['Foto', 'Photo'],
+  'kind.other': ['Lainnya', 'Other'],
 };
 
 const LANGS = ['id', 'en'];

@@ -52,7 +52,7 @@ async function loadQueue() {
       el('tr', {}, el('th', {}, t('col.reference')), el('th', {}, t('col.status')), el('th', {}, t('col.sla')), el('th', {}, t('col.applicant'))),
       list.map((a) => el('tr', { class: `pick${a.id === view.current?.id ? ' active' : ''}`, dataset: { id: a.id, status: a.status }, onclick: () => openApplication(a.id) },
         el('td', {}, a.reference ?? a.id, el('div', { class: 'muted' }, `${a.kbli_code ?? ''} ${a.activity_title ?? ''}`)),
-        el('td', { class: 'status' }, a.status),
+        el('td', { class: 'status' }, pick(a.status_label_id, a.status_label_en) || a.status),
         el('td', {}, slaText(a)),
         el('td', {}, a.applicant_name ?? '')))));
   } catch (e) {
@@ -86,7 +86,7 @@ function render() {
   const box = document.getElementById('detail');
   box.replaceChildren(el('div', { class: 'card', id: 'application', dataset: { id: a.id, status: a.status } },
     el('h2', {}, `${a.reference ?? a.id}`),
-    el('p', {}, el('span', { class: 'badge', id: 'app-status' }, a.status), ' ',
+    el('p', {}, el('span', { class: 'badge', id: 'app-status', dataset: { status: a.status } }, pick(a.status_label_id, a.status_label_en) || a.status), ' ',
       el('span', { class: 'muted' }, `${t('col.sla')}: `), slaText(a)),
     el('p', {}, `${a.applicant_name ?? ''} (${a.applicant_type ?? ''})`),
     el('p', { class: 'muted' }, `${a.kbli_code ?? ''} ${a.activity_title ?? ''}`),
@@ -94,7 +94,7 @@ function render() {
     el('h3', {}, t('attachments.title')), attachmentsView(a.attachments),
     el('h3', {}, t('trail.title')), trailView(a.events),
     el('h3', {}, t('verif.actions')), actionsView(a),
-    a.status === 'ISSUED' ? el('p', {}, el('a', { href: `/permits/${a.id}`, target: '_blank', id: 'permit-link' }, 'KKPR')) : null,
+    a.document_url ? el('p', {}, el('a', { href: a.document_url, target: '_blank', id: 'permit-link' }, a.permit_number || a.document_url)) : null,
   ));
 }
 
@@ -103,7 +103,8 @@ function actionsView(a) {
   const actions = a.allowed_actions || [];
   if (!actions.length) return el('p', { class: 'muted', id: 'no-actions' }, t('verif.noactions'));
   return el('div', { class: 'actions' }, actions.map((act) => {
-    const inputs = (act.fields || []).map((f) => fieldInput(act.action, f));
+    const required = act.required || [];
+    const inputs = (act.fields || []).map((f) => fieldInput(act.action, f, required.includes(fieldName(f))));
     const form = el('form', { class: 'card', dataset: { action: act.action } },
       ...inputs.map((i) => i.wrap),
       el('button', { type: 'submit', class: 'primary', id: `act-${act.action}` }, pick(act.label_id, act.label_en) || act.action),
@@ -126,10 +127,9 @@ function fieldName(f) {
 }
 
 /** An input for an action field: `note`, `decision`, `decision_reason`, `conditions`, `approved_parcel`. */
-function fieldInput(action, f) {
+function fieldInput(action, f, required) {
   const name = fieldName(f);
   const id = `f-${action}-${name}`;
-  const required = typeof f === 'object' && f.required;
   let input;
   let value;
   if (name === 'decision') {
@@ -145,12 +145,16 @@ function fieldInput(action, f) {
   } else if (name === 'approved_parcel') {
     input = el('textarea', { id, name, rows: 3, placeholder: '{"type":"Polygon",...}' });
     value = () => (input.value.trim() ? JSON.parse(input.value) : undefined);
+  } else if (name === 'valid_years') {
+    input = el('input', { id, name, type: 'number', min: 1, max: 10, step: 1, placeholder: '3' });
+    value = () => (input.value === '' ? undefined : Number(input.value));
   } else {
     input = el(name === 'note' || name === 'decision_reason' ? 'textarea' : 'input', { id, name, rows: 2, required });
     value = () => (input.value.trim() ? input.value.trim() : undefined);
   }
+  if (required) input.required = true;
   const label = typeof f === 'object' && (f.label_id || f.label_en) ? pick(f.label_id, f.label_en) : t(`field.${name}`);
-  return { name, value, wrap: el('div', {}, el('label', { for: id }, label), input) };
+  return { name, value, wrap: el('div', {}, el('label', { for: id }, label + (required ? ' *' : '')), input) };
 }
 
 async function act_(action, body, form) {
