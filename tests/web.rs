@@ -116,12 +116,48 @@ async fn application_from_drawing_to_issued_permit_on_the_map() {
         .await
         .expect("staff account");
     }
+    // two applications already waiting: submitted 25 days ago (overdue) and 12 days ago
+    let other = ruang::permits::accounts::add_user(
+        &state.pool,
+        "pemohon-lama@kupang.test",
+        "pemohon",
+        Some("Pemohon Lama"),
+        STAFF_PASSWORD,
+    )
+    .await
+    .expect("applicant account");
+    for (n, days) in [(1, 25), (2, 12)] {
+        sqlx::query(
+            "WITH z AS (SELECT ST_Multi(ST_Transform(ST_Buffer(ST_Transform(ST_PointOnSurface(geom), 32751), 10, 2), 4326)) AS g
+                          FROM zones WHERE subzone_code LIKE 'R-%' ORDER BY id OFFSET $4 LIMIT 1),
+                  a AS (INSERT INTO applications (reference, applicant_id, applicant_type, applicant_name,
+                                                  applicant_nik, kbli_code, parcel, status, submitted_at)
+                        SELECT 'UJI-' || $1::text, $2, 'perorangan', 'Pemohon Lama', '5371010101900002', '47111',
+                               z.g, 'SUBMITTED', now() - make_interval(days => $3)
+                          FROM z RETURNING id, submitted_at)
+             INSERT INTO application_events (application_id, actor_id, at, from_status, to_status)
+             SELECT id, $2, submitted_at - interval '1 hour', NULL, 'DRAFT' FROM a
+             UNION ALL SELECT id, $2, submitted_at, 'DRAFT', 'SUBMITTED' FROM a",
+        )
+        .bind(n.to_string())
+        .bind(other)
+        .bind(days)
+        .bind(n as i64)
+        .execute(&state.pool)
+        .await
+        .expect("waiting application");
+    }
     let report = browser_test_env(
         "e2e.mjs",
         &base,
-        &[("RUANG_STAFF_PASSWORD", STAFF_PASSWORD)],
+        &[
+            ("RUANG_STAFF_PASSWORD", STAFF_PASSWORD),
+            ("RUANG_QUEUE_LEN", "3"),
+        ],
     )
     .await;
+    // the overdue one first: 20 - 25 = -5 days left
+    assert_eq!(report["metrics"]["queue"][0], -5, "{}", report["metrics"]);
     let permit = report["metrics"]["permit"].as_str().unwrap_or_default();
     // the browser saw it; the database agrees: one issued application, one permit parcel
     let (status, kind): (String, String) = sqlx::query_as(

@@ -50,7 +50,7 @@ async function loadQueue() {
     }
     box.replaceChildren(el('table', { id: 'queue-table' },
       el('tr', {}, el('th', {}, t('col.reference')), el('th', {}, t('col.status')), el('th', {}, t('col.sla')), el('th', {}, t('col.applicant'))),
-      list.map((a) => el('tr', { class: `pick${a.id === view.current?.id ? ' active' : ''}`, dataset: { id: a.id, status: a.status }, onclick: () => openApplication(a.id) },
+      list.map((a) => el('tr', { class: `pick${a.id === view.current?.id ? ' active' : ''}`, dataset: { id: a.id, status: a.status, sla: a.sla_days_left ?? '', overdue: a.overdue ? '1' : '' }, onclick: () => openApplication(a.id) },
         el('td', {}, a.reference ?? a.id, el('div', { class: 'muted' }, `${a.kbli_code ?? ''} ${a.activity_title ?? ''}`)),
         el('td', { class: 'status' }, pick(a.status_label_id, a.status_label_en) || a.status),
         el('td', {}, slaText(a)),

@@ -10,7 +10,7 @@ const STAFF_PASSWORD = process.env.RUANG_STAFF_PASSWORD || 'rahasia-staf-123';
 const applicant = { email: `pemohon-${Date.now()}@kupang.test`, password: 'kata-sandi-pemohon-1', name: 'Yohanes Ndolu' };
 const shared = {};
 
-async function staffStep(ctx, role, steps) {
+async function staffStep(ctx, role, steps, onQueue) {
   const { page } = await newPage(ctx.browser);
   ctx.page = page;
   await page.goto(`${BASE}/verifikasi`);
@@ -21,6 +21,7 @@ async function staffStep(ctx, role, steps) {
   await page.locator('#auth-user').waitFor({ timeout: 10000 });
   const row = page.locator(`#queue-table tr[data-id="${shared.id}"]`);
   await row.waitFor({ timeout: 10000 });
+  if (onQueue) await onQueue(page);
   await row.click();
   await page.locator(`#application[data-id="${shared.id}"]`).waitFor({ timeout: 10000 });
   for (const [action, to, fill] of steps) {
@@ -78,7 +79,22 @@ await run('e2e', [
     await page.locator('#mine-card[data-status="SUBMITTED"] ol.trail li').first().waitFor({ timeout: 5000 });
   }],
   ['operator: start_check and accept', async (ctx) => {
-    await staffStep(ctx, 'operator', [['start_check', 'ADMIN_CHECK'], ['accept', 'TECHNICAL_REVIEW']]);
+    await staffStep(ctx, 'operator', [['start_check', 'ADMIN_CHECK'], ['accept', 'TECHNICAL_REVIEW']], async (page) => {
+      // the queue: least time left first, overdue ones on top and marked
+      const rows = await page.locator('#queue-table tr.pick').evaluateAll((trs) => trs.map((tr) => ({
+        id: tr.dataset.id, sla: tr.dataset.sla === '' ? null : Number(tr.dataset.sla), overdue: tr.dataset.overdue === '1',
+        marked: !!tr.querySelector('.overdue'),
+      })));
+      ctx.metrics.queue = rows.map((r) => r.sla);
+      const expected = Number(process.env.RUANG_QUEUE_LEN || 1);
+      assert(rows.length >= expected, `queue has ${rows.length} rows, expected ${expected}`);
+      for (let i = 1; i < rows.length; i++) {
+        assert(rows[i - 1].sla === null || rows[i].sla === null || rows[i - 1].sla <= rows[i].sla, `queue not ordered by time left: ${JSON.stringify(rows)}`);
+      }
+      for (const r of rows) assert(r.overdue === r.marked, `overdue not marked: ${JSON.stringify(r)}`);
+      if (expected > 1) assert(rows[0].overdue, `the overdue application is not first: ${JSON.stringify(rows)}`);
+      assert(rows.at(-1).id === shared.id, 'the new application (most time left) is not last');
+    });
   }],
   ['verifier: decide (approved)', async (ctx) => {
     const page = await staffStep(ctx, 'verifikator', [['decide', 'DECIDED', async (p) => {
