@@ -23,6 +23,8 @@ export async function createMap(container, { layers = [], sources = {}, ...optio
     style,
     attributionControl: { compact: true },
     maxZoom: 20,
+    // no label fade-in: the map is complete (idle) as soon as everything is drawn
+    fadeDuration: 0,
     ...options,
   });
   state.map = map;
