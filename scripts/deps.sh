@@ -10,12 +10,14 @@ packages=(
   libgdal-dev              # GDAL (import/export)
   libproj-dev              # PROJ (coordinate reference systems)
   gdal-bin                 # ogrinfo / ogr2ogr, the real OGC API client in the tests
+  poppler-utils            # pdftoppm / pdftotext: the permit PDF test renders the document
   pkg-config
   clang
   libclang-dev             # bindgen for the GDAL/PROJ -sys crates
   build-essential
   libfreetype-dev          # FreeType, renders the map's label glyphs (/fonts)
   fonts-dejavu-core        # DejaVu Sans, the font of the map labels
+  chromium                 # headless browser for the web page tests (driven by playwright-core)
 )
 
 missing=()
@@ -43,4 +45,15 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "ruang: cargo (Rust 1.85 or newer) is needed; install it with rustup (https://rustup.rs)" >&2
   exit 1
+fi
+
+# The browser pages' npm packages (MapLibre GL JS, terra-draw, playwright-core), from the lock file.
+web="$(dirname "$0")/../web"
+if [ -f "$web/package-lock.json" ] && [ ! -d "$web/node_modules" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "ruang: npm (Node.js 18 or newer) is needed for the web pages; install nodejs and npm" >&2
+    exit 1
+  fi
+  echo "ruang: installing the web pages' npm packages (npm ci in web/)"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -9,6 +9,10 @@
 //! `X-CSRF-Token` equal to the `ruang_csrf` cookie (double-submit; the cookie is readable by the
 //! page's own script and by no other origin). Bearer tokens are never sent by a browser on its
 //! own and need no CSRF token.
+//!
+//! Passwords are argon2id PHC strings ([`hash_password`], [`verify_password`]); token, session
+//! and CSRF secrets are 32 random bytes ([`new_secret`]). Login, logout and token creation are
+//! HTTP routes of [`crate::permits::accounts`].
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -114,6 +118,38 @@ impl Caller {
     pub fn is(&self, role: Role) -> bool {
         self.role == role
     }
+}
+
+/// A new random secret: 32 bytes from the operating system, base64url without padding
+/// (43 characters). Used for bearer tokens, session cookies and CSRF tokens.
+pub fn new_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).expect("the operating system's random source works");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An argon2id PHC string of `password` (random salt, the crate's default cost). Slow on
+/// purpose: call it from a blocking thread.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| e.to_string())?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Whether `password` matches the PHC string `hash`. A malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// SHA-256 of a token secret, as stored in `api_tokens.token_hash`.

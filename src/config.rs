@@ -42,6 +42,8 @@ pub struct FileConfig {
     pub styles_dir: Option<PathBuf>,
     /// Folders searched (recursively) for TrueType/OpenType fonts served as map glyphs.
     pub fonts_dirs: Option<Vec<PathBuf>>,
+    /// The browser pages and their npm packages (`web/`).
+    pub web_dir: Option<PathBuf>,
     /// Tile cache size in bytes; 0 turns the cache off.
     pub tile_cache_bytes: Option<u64>,
     pub tile_max_age_secs: Option<u64>,
@@ -123,6 +125,7 @@ pub struct Config {
     pub tiles_dir: PathBuf,
     pub styles_dir: PathBuf,
     pub fonts_dirs: Vec<PathBuf>,
+    pub web_dir: PathBuf,
     pub tile_cache_bytes: u64,
     pub tile_max_age_secs: u64,
     /// `POST /api/check` requests per second per client IP; 0 turns the limit off.
@@ -148,6 +151,7 @@ impl Default for Config {
             tiles_dir: PathBuf::from("tiles"),
             styles_dir: PathBuf::from("styles"),
             fonts_dirs: vec![PathBuf::from("fonts"), PathBuf::from("/usr/share/fonts")],
+            web_dir: PathBuf::from("web"),
             tile_cache_bytes: 128 * 1024 * 1024,
             tile_max_age_secs: 60,
             check_rate_per_sec: 1000.0,
@@ -225,6 +229,7 @@ impl Config {
             tiles_dir: file.tiles_dir.unwrap_or(d.tiles_dir),
             styles_dir: file.styles_dir.unwrap_or(d.styles_dir),
             fonts_dirs: file.fonts_dirs.unwrap_or(d.fonts_dirs),
+            web_dir: file.web_dir.unwrap_or(d.web_dir),
             tile_cache_bytes: over
                 .tile_cache_bytes
                 .or(file.tile_cache_bytes)

@@ -76,6 +76,57 @@ enum Command {
     Config,
     /// Check a parcel (GeoJSON file) against the active zoning plan.
     Check(CheckArgs),
+    /// Import monitoring data from a CSV file (all rows or none; a repeated file adds nothing).
+    Ingest {
+        #[command(subcommand)]
+        what: IngestWhat,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum IngestWhat {
+    /// Stunting counts: period, unit, measured, severely_stunted, stunted, normal
+    /// [, level, target, tall, source].
+    Stunting { file: PathBuf },
+    /// Retail prices: date, market, commodity, price [, level, source].
+    Prices { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from the first line of stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// pemohon, operator, verifikator, forum, pejabat, planner or admin.
+        #[arg(long)]
+        role: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a bearer token for an account and print it (shown once, stored hashed).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -168,7 +219,12 @@ fn main() -> ExitCode {
     };
     let quiet = matches!(
         cli.command,
-        Command::Db { .. } | Command::Config | Command::Check(_)
+        Command::Db { .. }
+            | Command::Config
+            | Command::Check(_)
+            | Command::Ingest { .. }
+            | Command::User { .. }
+            | Command::Token { .. }
     );
     let overrides = Overrides {
         config_file: g.config.clone(),
@@ -262,6 +318,102 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => check_command(args, &config).await,
+        Command::Ingest { what } => ingest_command(what, &config).await,
+        Command::User {
+            action: UserAction::Add { email, role, name },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                CliError::Other(format!("cannot read the password from stdin: {e}"))
+            })?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                ruang::permits::accounts::add_user(
+                    &handle.pool,
+                    &email,
+                    &role,
+                    name.as_deref(),
+                    &password,
+                )
+                .await
+                .map_err(|e| CliError::Other(e.to_string()))
+            }
+            .await;
+            handle.close().await?;
+            let id = result?;
+            println!(
+                "created account {id} ({}, {role})",
+                email.trim().to_lowercase()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            action: TokenAction::Create { email, name },
+        } => {
+            let handle = open_database(&config).await?;
+            let result = async {
+                db::migrate(&handle.pool).await?;
+                ruang::permits::accounts::create_api_token(&handle.pool, &email, name.as_deref())
+                    .await
+                    .map_err(|e| CliError::Other(e.to_string()))
+            }
+            .await;
+            handle.close().await?;
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `ruang ingest stunting|prices FILE`: prints what was stored, or every row error (exit 1).
+async fn ingest_command(what: IngestWhat, config: &Config) -> Result<ExitCode, CliError> {
+    let path = match &what {
+        IngestWhat::Stunting { file } | IngestWhat::Prices { file } => file.clone(),
+    };
+    let size = std::fs::metadata(&path)
+        .map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))?
+        .len();
+    if size > ruang::monitor::MAX_IMPORT_BYTES as u64 {
+        return Err(CliError::Other(format!(
+            "{} is larger than 50 MB; split it into several files",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(&path)
+        .map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))?;
+    let handle = open_database(config).await?;
+    let result = async {
+        db::migrate(&handle.pool).await?;
+        let r = match what {
+            IngestWhat::Stunting { .. } => {
+                ruang::monitor::stunting::import(&handle.pool, &bytes).await
+            }
+            IngestWhat::Prices { .. } => ruang::monitor::prices::import(&handle.pool, &bytes).await,
+        };
+        Ok::<_, CliError>(r)
+    }
+    .await;
+    handle.close().await?;
+    match result? {
+        Ok(report) => {
+            println!("{}: {report}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ruang::monitor::MonitorError::Rows(errors)) => {
+            eprintln!(
+                "{}: {} error(s), nothing was imported",
+                path.display(),
+                errors.len()
+            );
+            for e in &errors {
+                eprintln!("  {}", e.line());
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(ruang::monitor::MonitorError::Api(e)) => Err(CliError::Other(e.detail_en)),
+        Err(ruang::monitor::MonitorError::Sql(e)) => Err(CliError::Db(DbError::from(e))),
     }
 }
 

@@ -1,0 +1,334 @@
+// Shared by every page: the i18n dictionary (Bahasa Indonesia first, English on request), the
+// JSON API helper (CSRF header, problem+json errors) and small DOM helpers.
+
+const DICT = {
+  'nav.peta': ['Peta', 'Map'],
+  'nav.ajukan': ['Ajukan KKPR', 'Apply'],
+  'nav.verifikasi': ['Verifikasi', 'Verify'],
+  'lang.switch': ['EN', 'ID'],
+  'panel.toggle': ['Panel', 'Panel'],
+  'peta.title': ['Peta Perencana Kota Kupang', 'Kupang planners\u2019 map'],
+  'search.label': ['Cari kelurahan', 'Find a kelurahan'],
+  'search.placeholder': ['nama kelurahan/kecamatan', 'kelurahan/kecamatan name'],
+  'search.none': ['Tidak ditemukan.', 'Nothing found.'],
+  'layers.title': ['Lapisan', 'Layers'],
+  'layer.zones': ['Zona RDTR', 'RDTR zones'],
+  'layer.parcels': ['Persil', 'Parcels'],
+  'layer.overlays': ['Ketentuan khusus', 'Special provisions'],
+  'layer.kelurahan': ['Batas kelurahan', 'Kelurahan boundaries'],
+  'layer.puskesmas': ['Puskesmas & faskes', 'Health centres'],
+  'layer.markets': ['Pasar', 'Markets'],
+  'layer.waste': ['Fasilitas sampah', 'Waste facilities'],
+  'layer.stunting': ['Peta stunting', 'Stunting map'],
+  'stunting.title': ['Stunting per kelurahan', 'Stunting by kelurahan'],
+  'stunting.month': ['Bulan', 'Month'],
+  'stunting.latest': ['Menampilkan data terakhir per kelurahan.', 'Showing the latest figure of each kelurahan.'],
+  'stunting.period': ['Periode', 'Period'],
+  'stunting.target': ['Target nasional', 'National target'],
+  'legend.title': ['Legenda', 'Legend'],
+  'legend.zones': ['Zona (warna RDTR)', 'Zones (RDTR colours)'],
+  'legend.alert': ['Peringatan harga', 'Price alert'],
+  'alert.red': ['Merah', 'Red'],
+  'alert.yellow': ['Kuning', 'Yellow'],
+  'alert.green': ['Hijau', 'Green'],
+  'alert.none': ['Tidak ada data', 'No data'],
+  'na': ['data belum tersedia', 'data not available yet'],
+  'loading': ['memuat\u2026', 'loading\u2026'],
+  'error': ['Gagal', 'Failed'],
+  'zone.rules': ['Intensitas', 'Intensity'],
+  'zone.allowed': ['Yang boleh dibangun', 'What may be built'],
+  'itbx.I': ['I \u2014 diizinkan', 'I \u2014 allowed'],
+  'itbx.T': ['T \u2014 terbatas', 'T \u2014 limited'],
+  'itbx.B': ['B \u2014 bersyarat', 'B \u2014 conditional'],
+  'itbx.X': ['X \u2014 tidak diizinkan', 'X \u2014 not allowed'],
+  'rule.kdb_max_pct': ['KDB maks. (%)', 'Max. site coverage (%)'],
+  'rule.klb_max': ['KLB maks.', 'Max. floor area ratio'],
+  'rule.kdh_min_pct': ['KDH min. (%)', 'Min. green area (%)'],
+  'rule.ktb_max_pct': ['KTB maks. (%)', 'Max. basement (%)'],
+  'rule.height_max_m': ['Tinggi maks. (m)', 'Max. height (m)'],
+  'rule.floors_max': ['Lantai maks.', 'Max. floors'],
+  'rule.gsb_min_m': ['GSB min. (m)', 'Min. setback (m)'],
+  'rule.min_parcel_m2': ['Luas kavling min. (m\u00b2)', 'Min. parcel (m\u00b2)'],
+  'health.trend': ['Tren stunting wilayah kerja', 'Stunting trend of its area'],
+  'market.prices': ['Harga terakhir', 'Latest prices'],
+  'market.commodity': ['Komoditas', 'Commodity'],
+  'market.price': ['Harga', 'Price'],
+  'market.change': ['Perubahan', 'Change'],
+  'market.alert': ['Peringatan', 'Alert'],
+  'prop.kind': ['Jenis', 'Kind'],
+  'prop.name': ['Nama', 'Name'],
+  'prop.code': ['Kode', 'Code'],
+  'prop.stunting_pct': ['Stunting (%)', 'Stunting (%)'],
+  'prop.capacity_m3': ['Kapasitas (m\u00b3)', 'Capacity (m\u00b3)'],
+  'prop.parcel_number': ['Nomor persil', 'Parcel number'],
+  'prop.permit_number': ['Nomor izin', 'Permit number'],
+  'prop.alert_level': ['Peringatan harga', 'Price alert'],
+  'prop.red_commodities': ['Komoditas merah', 'Red commodities'],
+  'prop.no_building': ['Dilarang membangun', 'No building'],
+  'prop.height_max': ['Tinggi maks. (m)', 'Max. height (m)'],
+  'prop.hazard': ['Bahaya', 'Hazard'],
+  'prop.hazard_level': ['Tingkat bahaya', 'Hazard level'],
+  'prop.subzone_code': ['Subzona', 'Sub-zone'],
+  'prop.subzone_name': ['Nama subzona', 'Sub-zone name'],
+  'prop.kdb_max': ['KDB maks. (%)', 'Max. coverage (%)'],
+  'prop.klb_max': ['KLB maks.', 'Max. FAR'],
+  'prop.level': ['Tingkat', 'Level'],
+  'yes': ['ya', 'yes'],
+  'no': ['tidak', 'no'],
+  // applicants' page
+  'ajukan.title': ['Ajukan Persetujuan KKPR', 'Apply for a spatial-use approval (KKPR)'],
+  'step.parcel': ['1. Persil', '1. Parcel'],
+  'step.activity': ['2. Kegiatan (KBLI)', '2. Activity (KBLI)'],
+  'step.building': ['3. Bangunan', '3. Building'],
+  'step.result': ['4. Hasil pemeriksaan', '4. Check result'],
+  'step.submit': ['5. Kirim permohonan', '5. Submit'],
+  'draw.polygon': ['Gambar poligon', 'Draw polygon'],
+  'draw.edit': ['Ubah', 'Edit'],
+  'draw.clear': ['Hapus', 'Clear'],
+  'draw.hint': ['Klik titik-titik batas persil di peta, klik titik pertama untuk menutup.', 'Click the corners of the parcel on the map; click the first point to close it.'],
+  'upload.label': ['atau unggah GeoJSON, KML, atau shapefile (.zip)', 'or upload GeoJSON, KML or a zipped shapefile'],
+  'upload.bad': ['Berkas tidak berisi poligon.', 'The file holds no polygon.'],
+  'parcel.area': ['Luas', 'Area'],
+  'parcel.none': ['Belum ada persil.', 'No parcel yet.'],
+  'kbli.placeholder': ['cari: minimarket, 47111, rumah\u2026', 'search: minimarket, 47111, house\u2026'],
+  'kbli.chosen': ['Dipilih', 'Chosen'],
+  'fig.footprint_m2': ['Luas tapak (m\u00b2)', 'Footprint (m\u00b2)'],
+  'fig.floor_area_m2': ['Luas lantai total (m\u00b2)', 'Total floor area (m\u00b2)'],
+  'fig.floors': ['Jumlah lantai', 'Floors'],
+  'fig.height_m': ['Tinggi (m)', 'Height (m)'],
+  'fig.green_m2': ['Ruang hijau (m\u00b2)', 'Green area (m\u00b2)'],
+  'fig.basement_m2': ['Luas basemen (m\u00b2)', 'Basement (m\u00b2)'],
+  'result.waiting': ['Gambar persil dan pilih kegiatan untuk melihat hasilnya.', 'Draw a parcel and pick an activity to see the result.'],
+  'result.checking': ['memeriksa\u2026', 'checking\u2026'],
+  'outcome.DISETUJUI': ['Disetujui', 'Approved'],
+  'outcome.DISETUJUI_BERSYARAT': ['Disetujui bersyarat', 'Approved with conditions'],
+  'outcome.DISETUJUI_SEBAGIAN': ['Disetujui sebagian', 'Approved in part'],
+  'outcome.DITOLAK': ['Ditolak', 'Rejected'],
+  'outcome.PERLU_KAJIAN': ['Perlu kajian', 'Needs review'],
+  'auth.login': ['Masuk', 'Log in'],
+  'auth.register': ['Daftar', 'Register'],
+  'auth.logout': ['Keluar', 'Log out'],
+  'auth.email': ['Surel', 'E-mail'],
+  'auth.password': ['Kata sandi', 'Password'],
+  'auth.name': ['Nama lengkap', 'Full name'],
+  'auth.as': ['Masuk sebagai', 'Logged in as'],
+  'auth.unavailable': ['Layanan akun belum tersedia.', 'Accounts are not available yet.'],
+  'app.applicant_type': ['Jenis pemohon', 'Applicant type'],
+  'app.perorangan': ['Perorangan', 'Individual'],
+  'app.badan_usaha': ['Badan usaha', 'Business'],
+  'app.instansi': ['Instansi', 'Government body'],
+  'app.applicant_name': ['Nama pemohon', 'Applicant name'],
+  'app.applicant_nik': ['NIK', 'NIK (ID number)'],
+  'app.applicant_nib': ['NIB', 'NIB (business number)'],
+  'app.submit': ['Kirim permohonan', 'Submit application'],
+  'app.submitted': ['Permohonan terkirim', 'Application submitted'],
+  'app.need': ['Lengkapi persil dan kegiatan dulu.', 'Complete the parcel and activity first.'],
+  'mine.title': ['Permohonan saya', 'My applications'],
+  'mine.none': ['Belum ada permohonan.', 'No applications yet.'],
+  'col.reference': ['Nomor', 'Reference'],
+  'col.status': ['Status', 'Status'],
+  'col.activity': ['Kegiatan', 'Activity'],
+  'col.applicant': ['Pemohon', 'Applicant'],
+  'col.updated': ['Diperbarui', 'Updated'],
+  'col.sla': ['Sisa waktu (hari)', 'Days left'],
+  'trail.title': ['Riwayat', 'Trail'],
+  'attachments.title': ['Lampiran', 'Attachments'],
+  'attachments.add': ['Tambah lampiran', 'Add attachment'],
+  'overdue': ['terlambat', 'overdue'],
+  // verifiers' page
+  'verif.title': ['Antrean Verifikasi KKPR', 'KKPR verification queue'],
+  'verif.queue': ['Antrean (sisa waktu tersedikit dulu)', 'Queue (least time left first)'],
+  'verif.empty': ['Antrean kosong.', 'The queue is empty.'],
+  'verif.pick': ['Pilih permohonan dari antrean.', 'Pick an application from the queue.'],
+  'verif.actions': ['Tindakan', 'Actions'],
+  'verif.noactions': ['Tidak ada tindakan untuk peran Anda.', 'No actions for your role.'],
+  'verif.check': ['Hasil pemeriksaan otomatis', 'Automatic check result'],
+  'verif.stale': ['Data berubah di tempat lain; dimuat ulang.', 'Changed elsewhere; reloaded.'],
+  'field.note': ['Catatan', 'Note'],
+  'field.decision': ['Keputusan', 'Decision'],
+  'field.decision_reason': ['Alasan', 'Reason'],
+  'field.conditions': ['Syarat (satu per baris)', 'Conditions (one per line)'],
+  'field.approved_parcel': ['Poligon disetujui (GeoJSON)', 'Approved polygon (GeoJSON)'],
+  'field.valid_years': ['Masa berlaku (tahun)', 'Valid for (years)'],
+  'attachments.kind': ['Jenis lampiran', 'Kind of attachment'],
+  'kind.site_plan': ['Rencana tapak', 'Site plan'],
+  'kind.photo': ['Foto', 'Photo'],
+  'kind.other': ['Lainnya', 'Other'],
+};
+
+const LANGS = ['id', 'en'];
+
+export function lang() {
+  const l = localStorage.getItem('ruang.lang');
+  return LANGS.includes(l) ? l : 'id';
+}
+
+/** The text for `key` in the current language (the key itself when unknown). */
+export function t(key) {
+  const e = DICT[key];
+  if (!e) return key;
+  return e[LANGS.indexOf(lang())] ?? e[0];
+}
+
+/** Picks the Indonesian or English one of two texts (e.g. an API's detail / detail_en). */
+export function pick(id, en) {
+  return lang() === 'en' && en ? en : id;
+}
+
+const listeners = [];
+/** Calls `fn` now and after every language switch. */
+export function onLang(fn) {
+  listeners.push(fn);
+}
+
+/** Fills every `[data-i18n]` element (text) and `[data-i18n-ph]` (placeholder). */
+export function translatePage(root = document) {
+  document.documentElement.lang = lang();
+  for (const e of root.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of root.querySelectorAll('[data-i18n-ph]')) e.placeholder = t(e.dataset.i18nPh);
+}
+
+export function setLang(l) {
+  localStorage.setItem('ruang.lang', l);
+  translatePage();
+  for (const fn of listeners) fn();
+}
+
+/** Wires the header: language button, panel toggle for phones. */
+export function initChrome() {
+  translatePage();
+  const btn = document.getElementById('lang');
+  if (btn) btn.addEventListener('click', () => setLang(lang() === 'id' ? 'en' : 'id'));
+  const toggle = document.getElementById('panel-toggle');
+  if (toggle) {
+    // phones: the panel is closed unless opened; wider screens: open unless closed
+    toggle.addEventListener('click', () => {
+      const wide = window.matchMedia('(min-width: 760px)').matches;
+      document.body.classList.toggle(wide ? 'panel-closed' : 'panel-open');
+    });
+  }
+}
+
+function cookie(name) {
+  const m = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith(name + '='));
+  return m ? decodeURIComponent(m.slice(name.length + 1)) : null;
+}
+
+/** An error answer of the API: `status`, the problem body, and a message in the page language. */
+export class ApiFailure extends Error {
+  constructor(status, problem) {
+    super(problem ? pick(problem.detail, problem.detail_en) || problem.title : `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/**
+ * Calls the JSON API. `body` (an object) is sent as JSON; FormData as multipart. Unsafe methods
+ * carry the CSRF header. Resolves to { data, headers, status }, rejects with ApiFailure.
+ */
+export async function api(path, { method = 'GET', body, headers = {}, signal } = {}) {
+  const h = { Accept: 'application/json', ...headers };
+  let payload;
+  if (body instanceof FormData) {
+    payload = body;
+  } else if (body !== undefined) {
+    h['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (!['GET', 'HEAD'].includes(method)) {
+    const csrf = cookie('ruang_csrf');
+    if (csrf) h['X-CSRF-Token'] = csrf;
+  }
+  const res = await fetch(path, { method, headers: h, body: payload, signal, credentials: 'same-origin' });
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiFailure(res.status, data);
+  return { data, headers: res.headers, status: res.status };
+}
+
+/** Creates an element: el('div', {class: 'x', onclick: f}, child, 'text', ...). */
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function fmtNumber(x, digits = 1) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '\u2013';
+  return new Intl.NumberFormat(lang() === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: digits }).format(x);
+}
+
+export function fmtDate(s) {
+  if (!s) return '\u2013';
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? s : d.toLocaleString(lang() === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A small line chart (inline SVG) of [{x: label, y: number}]. */
+export function sparkline(points, { width = 220, height = 60, target } = {}) {
+  const ys = points.map((p) => p.y).filter((y) => typeof y === 'number');
+  if (!ys.length) return el('span', {}, t('na'));
+  const max = Math.max(...ys, target ?? 0) * 1.1 || 1;
+  const x = (i) => 4 + (i * (width - 8)) / Math.max(points.length - 1, 1);
+  const y = (v) => height - 4 - (v / max) * (height - 8);
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('role', 'img');
+  if (target !== undefined) {
+    const l = document.createElementNS(ns, 'line');
+    Object.entries({ x1: 0, x2: width, y1: y(target), y2: y(target), class: 'spark-target' }).forEach(([k, v]) => l.setAttribute(k, v));
+    svg.append(l);
+  }
+  const path = document.createElementNS(ns, 'polyline');
+  path.setAttribute('points', points.map((p, i) => (typeof p.y === 'number' ? `${x(i)},${y(p.y)}` : '')).filter(Boolean).join(' '));
+  path.setAttribute('class', 'spark-line');
+  svg.append(path);
+  points.forEach((p, i) => {
+    if (typeof p.y !== 'number') return;
+    const c = document.createElementNS(ns, 'circle');
+    c.setAttribute('cx', x(i));
+    c.setAttribute('cy', y(p.y));
+    c.setAttribute('r', 2.5);
+    const title = document.createElementNS(ns, 'title');
+    title.textContent = `${p.x}: ${fmtNumber(p.y)}%`;
+    c.append(title);
+    svg.append(c);
+  });
+  return svg;
+}
+
+/** The current user ({id, email, role, display_name}) or null. */
+export async function currentUser() {
+  try {
+    const { data } = await api('/api/auth/me');
+    return data?.user ?? null;
+  } catch {
+    return null;
+  }
+}
