@@ -1527,3 +1527,75 @@ async fn cli_adds_a_user_and_creates_a_token_that_works() {
     .await;
     assert_eq!(login.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_browser_session_drafts_and_submits_with_the_csrf_header() {
+    let e = env().await;
+    let email = format!("browser-{}@test.kupang.id", Uuid::new_v4());
+    let reg = call(
+        &e.app,
+        "POST",
+        "/api/auth/register",
+        None,
+        None,
+        Some(json!({"email": email, "password": "kata-sandi-browser", "display_name": "Browser"})),
+    )
+    .await;
+    assert_eq!(reg.status, StatusCode::CREATED);
+    let cookie = |name: &str| {
+        reg.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_string()
+    };
+    let cookies = format!(
+        "ruang_session={}; ruang_csrf={}",
+        cookie("ruang_session"),
+        cookie("ruang_csrf")
+    );
+    let csrf = reg.json()["csrf_token"].as_str().unwrap().to_string();
+    let body = draft_body(parcel(&e.pool, 11).await);
+    let post = |uri: String, csrf: Option<String>, if_match: Option<String>, body: Value| {
+        let mut r = Request::post(uri)
+            .header(header::COOKIE, cookies.clone())
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        if let Some(m) = if_match {
+            r = r.header(header::IF_MATCH, m);
+        }
+        r.body(Body::from(body.to_string())).unwrap()
+    };
+    // without the header a cookie cannot change anything
+    let a = send(
+        &e.app,
+        post("/api/applications".into(), None, None, body.clone()),
+    )
+    .await;
+    let p = a.problem(StatusCode::FORBIDDEN);
+    assert!(p["type"].as_str().unwrap().ends_with("/csrf"), "{p}");
+    let a = send(
+        &e.app,
+        post("/api/applications".into(), Some(csrf.clone()), None, body),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
+    let id = a.json()["id"].as_str().unwrap().to_string();
+    let a = send(
+        &e.app,
+        post(
+            format!("/api/applications/{id}/actions/submit"),
+            Some(csrf),
+            Some(a.etag()),
+            json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    assert_eq!(a.json()["events"][1]["actor_email"], json!(email));
+}

@@ -13,7 +13,8 @@
 //! failure (any e-mails) within 15 minutes. While refused, the password is not even checked. A
 //! successful login forgets the e-mail's failures. A wrong e-mail and a wrong password get the
 //! same 401 answer, and an unknown e-mail still costs one argon2 verification, so neither the
-//! answer nor its timing tells whether an account exists.
+//! answer nor its timing tells whether an account exists. Failures older than a day are
+//! deleted as new ones are recorded.
 
 use std::net::SocketAddr;
 
@@ -438,11 +439,14 @@ pub async fn login(
             session_response(&state.pool, &headers, StatusCode::OK, user, id).await
         }
         _ => {
-            sqlx::query("INSERT INTO login_failures (email, ip) VALUES ($1, $2)")
-                .bind(&email)
-                .bind(&ip)
-                .execute(&state.pool)
-                .await?;
+            sqlx::query(
+                "WITH old AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')
+                 INSERT INTO login_failures (email, ip) VALUES ($1, $2)",
+            )
+            .bind(&email)
+            .bind(&ip)
+            .execute(&state.pool)
+            .await?;
             sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE email = $1")
                 .bind(&email)
                 .execute(&state.pool)

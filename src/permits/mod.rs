@@ -6,11 +6,13 @@
 //! - [`applications`]: create / read / list / edit, attachments, actions, service level.
 //! - [`document`]: the decision document as HTML and PDF.
 //! - [`error`]: [`PermitError`], this subsystem's problem+json error.
+//! - [`openapi`]: these routes as OpenAPI path items and schemas for `/api` to merge.
 
 pub mod accounts;
 pub mod applications;
 pub mod document;
 pub mod error;
+pub mod openapi;
 pub mod workflow;
 
 use axum::Router;
