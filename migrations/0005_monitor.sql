@@ -165,3 +165,35 @@ CREATE TRIGGER waste_report_events_append_only
 
 -- Median time to close per kelurahan reads the closed reports of a kelurahan.
 CREATE INDEX waste_reports_kelurahan_closed_idx ON waste_reports (kelurahan_code, status, closed_at);
+
+-- ---------------------------------------------------------------------------
+-- Data version for the response cache of the stunting and price endpoints
+-- (src/monitor/cache.rs): the id of the last transaction that changed a table those answers
+-- read, written in that transaction. Transaction ids never repeat, even after TRUNCATE.
+-- ---------------------------------------------------------------------------
+CREATE TABLE monitor_data_version (
+    one      boolean PRIMARY KEY DEFAULT true CHECK (one),
+    version  bigint NOT NULL
+);
+INSERT INTO monitor_data_version (version) VALUES (txid_current());
+
+CREATE FUNCTION monitor_data_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO monitor_data_version (one, version) VALUES (true, txid_current())
+    ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version
+     WHERE monitor_data_version.version IS DISTINCT FROM EXCLUDED.version;
+    RETURN NULL;
+END $$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['stunting_observations', 'price_observations', 'reference_prices',
+                             'markets', 'market_aliases', 'commodities', 'health_facilities',
+                             'puskesmas_catchments', 'admin_areas', 'admin_area_aliases'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+                        FOR EACH STATEMENT EXECUTE FUNCTION monitor_data_changed()',
+                       t || '_monitor_version', t);
+    END LOOP;
+END $$;

@@ -704,6 +704,28 @@ async fn prices_figures_alerts_index_and_views() {
     }
     let (s, _) = get(app, "/api/prices?commodity=durian").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // answers are cached until the data changes, whoever changes it
+    let uri = "/api/prices?commodity=gula_pasir";
+    let (_, _, first) = send(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    let (_, h, again) = send(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    assert_eq!(h["x-cache"], "hit");
+    assert_eq!(first, again);
+    sqlx::query("UPDATE price_observations SET price_idr = 19000 WHERE commodity_id = 3")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let (_, v) = get(app, uri).await;
+    assert_eq!(v["items"][0]["price"], 19000.0);
+    let (_, h, _) = send(
+        app,
+        Request::get(uri)
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(h.get("x-cache").is_none());
 }
 
 #[tokio::test]
@@ -1096,6 +1118,13 @@ async fn demo_city_api_matches_the_tile_views() {
         .await
         .unwrap();
     let app = app_on(pool.clone()).await;
+    // the demo load empties every table; the data version is written again by its inserts
+    assert!(
+        ruang::monitor::cache::data_version(&pool)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let (s, v) = get(&app, "/api/prices").await;
     assert_eq!(s, StatusCode::OK);
     let items = v["items"].as_array().unwrap();

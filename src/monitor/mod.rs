@@ -12,6 +12,7 @@
 //! always pass). The city's health, trade and environment offices have no role of their own
 //! yet; `planner` stands in for them (see README, "Monitoring API").
 
+pub mod cache;
 pub mod calc;
 pub mod csvin;
 pub mod prices;
@@ -28,9 +29,10 @@ use crate::error::{ApiError, PROBLEM_JSON};
 
 /// The monitoring routes under `/api/stunting`, `/api/prices` and `/api/waste`.
 pub fn routes() -> Router<AppState> {
+    let cache: cache::Shared = std::sync::Arc::new(cache::ResponseCache::default());
     Router::new()
-        .merge(stunting::routes())
-        .merge(prices::routes())
+        .merge(stunting::routes(cache.clone()))
+        .merge(prices::routes(cache))
         .merge(waste::routes())
 }
 

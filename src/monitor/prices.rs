@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -25,12 +25,13 @@ use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(cache: super::cache::Shared) -> Router<AppState> {
     Router::new()
         .route("/api/prices", get(prices))
         .route("/api/prices/alerts", get(alerts))
         .route("/api/prices/index", get(index))
         .route("/api/prices/disparity", get(disparity))
+        .layer(Extension(cache))
         .route("/api/prices/import", post(import_http))
 }
 
@@ -471,8 +472,23 @@ fn csv_wanted(q: &HashMap<String, String>, headers: &HeaderMap) -> Result<bool, 
     }
 }
 
-/// `GET /api/prices?market=&commodity=&date=&f=csv`
 async fn prices(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            prices_uncached(State(state.clone()), q, headers.clone())
+        })
+        .await
+}
+
+/// `GET /api/prices?market=&commodity=&date=&f=csv`
+async fn prices_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -492,9 +508,24 @@ async fn prices(
     .into_response())
 }
 
+async fn alerts(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            alerts_uncached(State(state.clone()), q, headers.clone())
+        })
+        .await
+}
+
 /// `GET /api/prices/alerts?date=&level=yellow|red`: the series at yellow or red (or only red),
 /// red first, then by the size of the monthly change.
-async fn alerts(
+async fn alerts_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -544,8 +575,23 @@ async fn alerts(
     .into_response())
 }
 
-/// `GET /api/prices/disparity?date=&commodity=`
 async fn disparity(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            disparity_uncached(State(state.clone()), q)
+        })
+        .await
+}
+
+/// `GET /api/prices/disparity?date=&commodity=`
+async fn disparity_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
@@ -555,13 +601,28 @@ async fn disparity(
     Ok(Json(json!({"date": f.date, "disparity": disparities(&items)})).into_response())
 }
 
+async fn index(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            index_uncached(State(state.clone()), q, headers.clone())
+        })
+        .await
+}
+
 /// `GET /api/prices/index?base=YYYY-MM&market=&f=csv`: the city food price index per month.
 ///
 /// The price of a commodity in a month is the mean of all its retail observations that month
 /// (in every market, or in `market`); the index is the Jevons index (geometric mean of the
 /// price relatives, × 100) over the commodities priced in both the month and the base month.
 /// The base month is `base`, by default the first month with prices.
-async fn index(
+async fn index_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -25,10 +25,11 @@ use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(cache: super::cache::Shared) -> Router<AppState> {
     Router::new()
         .route("/api/stunting", get(by_unit))
         .route("/api/stunting/trend", get(trend))
+        .layer(Extension(cache))
         .route("/api/stunting/import", post(import_http))
 }
 
@@ -75,8 +76,23 @@ async fn latest_period(pool: &PgPool) -> Result<Option<NaiveDate>, sqlx::Error> 
         .await
 }
 
-/// `GET /api/stunting?period=YYYY-MM&by=kelurahan|kecamatan|puskesmas|city`
 async fn by_unit(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            by_unit_uncached(State(state.clone()), q)
+        })
+        .await
+}
+
+/// `GET /api/stunting?period=YYYY-MM&by=kelurahan|kecamatan|puskesmas|city`
+async fn by_unit_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
@@ -228,9 +244,24 @@ async fn city_counts(
     .await
 }
 
+async fn trend(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            trend_uncached(State(state.clone()), q)
+        })
+        .await
+}
+
 /// `GET /api/stunting/trend?unit=CODE`: kelurahan / kecamatan / city codes of `admin_areas`, or
 /// a Puskesmas' `health_facilities.code`.
-async fn trend(
+async fn trend_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
