@@ -76,6 +76,11 @@ enum Command {
     Config,
     /// Check a parcel (GeoJSON file) against the active zoning plan.
     Check(CheckArgs),
+    /// Import a GIS file (Shapefile, zipped Shapefile, GeoPackage, GeoJSON, KML, FlatGeobuf,
+    /// CSV with WKT or lon/lat) into a table, all or nothing.
+    Import(ImportArgs),
+    /// Export a layer to a GIS file.
+    Export(ExportArgs),
     /// Import monitoring data from a CSV file (all rows or none; a repeated file adds nothing).
     Ingest {
         #[command(subcommand)]
@@ -127,6 +132,54 @@ enum TokenAction {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The file (a .zip is read through /vsizip/).
+    file: PathBuf,
+    /// Table to load: zones, overlays, parcels, admin_areas, health_facilities, markets,
+    /// waste_facilities.
+    #[arg(long)]
+    into: String,
+    /// Zoning plan of zones and overlays: an existing plan's name, or a new draft plan.
+    #[arg(long)]
+    plan: Option<String>,
+    /// Layer of a file holding several.
+    #[arg(long)]
+    layer: Option<String>,
+    /// Column from a file attribute, overriding the recognised names (repeatable), e.g.
+    /// --map subzone_code=KODE_SZ.
+    #[arg(long = "map", value_name = "COLUMN=ATTRIBUTE")]
+    map: Vec<String>,
+    /// CRS of the coordinates, e.g. EPSG:23840 (needed when the file names none).
+    #[arg(long = "s-srs")]
+    s_srs: Option<String>,
+    /// Read, check and load inside a transaction, then roll back: nothing is written.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Layer: zones, overlays, parcels, admin_areas, health_facilities, markets,
+    /// waste_facilities.
+    #[arg(long = "from")]
+    from: String,
+    /// GPKG, GeoJSON, "ESRI Shapefile" (written as one zip), FlatGeobuf or KML.
+    #[arg(long)]
+    format: String,
+    /// CQL2 filter (arrives with the OGC API work).
+    #[arg(long)]
+    filter: Option<String>,
+    /// CRS of the output, e.g. EPSG:23840 [default: EPSG:4326].
+    #[arg(long = "t-srs")]
+    t_srs: Option<String>,
+    /// Output file.
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -225,6 +278,8 @@ fn main() -> ExitCode {
             | Command::Ingest { .. }
             | Command::User { .. }
             | Command::Token { .. }
+            | Command::Import(_)
+            | Command::Export(_)
     );
     let overrides = Overrides {
         config_file: g.config.clone(),
@@ -318,6 +373,8 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => check_command(args, &config).await,
+        Command::Import(args) => import_command(args, &config).await,
+        Command::Export(args) => export_command(args, &config).await,
         Command::Ingest { what } => ingest_command(what, &config).await,
         Command::User {
             action: UserAction::Add { email, role, name },
@@ -415,6 +472,152 @@ async fn ingest_command(what: IngestWhat, config: &Config) -> Result<ExitCode, C
         Err(ruang::monitor::MonitorError::Api(e)) => Err(CliError::Other(e.detail_en)),
         Err(ruang::monitor::MonitorError::Sql(e)) => Err(CliError::Db(DbError::from(e))),
     }
+}
+
+/// `ruang import`: exit 0 when the file was imported (or would be, with --dry-run), 2 when
+/// features were rejected (nothing written), 1 on errors.
+async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, CliError> {
+    use ruang::import::{ImportOptions, Progress, ReadOptions, Target};
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let target = Target::parse(&args.into).ok_or_else(|| {
+        CliError::Other(ruang::import::ImportError::UnknownTarget(args.into.clone()).to_string())
+    })?;
+    let mut map = Vec::new();
+    for m in &args.map {
+        let (t, s) = m
+            .split_once('=')
+            .ok_or_else(|| CliError::Other(format!("--map {m}: expected COLUMN=ATTRIBUTE")))?;
+        map.push((t.trim().to_string(), s.trim().to_string()));
+    }
+    let s_srs = match &args.s_srs {
+        None => None,
+        Some(s) => Some(
+            ruang::import::http::parse_epsg(s)
+                .ok_or_else(|| CliError::Other(format!("--s-srs {s}: expected EPSG:N")))?,
+        ),
+    };
+    let path = args.file.to_string_lossy().to_string();
+    if !args.file.exists() {
+        return Err(CliError::Other(format!("{path}: no such file")));
+    }
+    let opts = ImportOptions {
+        read: ReadOptions {
+            path,
+            layer: args.layer,
+            s_srs,
+            map,
+        },
+        target,
+        plan: args.plan,
+        dry_run: args.dry_run,
+        display_name: None,
+    };
+    let handle = open_database(config).await?;
+    let progress = Arc::new(Progress::default());
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} features read ({per_sec}) {elapsed_precise} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let ticker = {
+        let (bar, progress) = (bar.clone(), progress.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                tick.tick().await;
+                let total = progress.total.load(Ordering::Relaxed);
+                if total > 0 && bar.length().is_none() {
+                    bar.set_length(total);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{bar:30} {pos}/{len} features ({per_sec}, eta {eta}) {msg}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                }
+                bar.set_position(progress.read.load(Ordering::Relaxed));
+                let rejected = progress.rejected.load(Ordering::Relaxed);
+                if rejected > 0 {
+                    bar.set_message(format!("{rejected} rejected"));
+                }
+            }
+        })
+    };
+    let result = async {
+        db::migrate(&handle.pool).await?;
+        ruang::import::import(&handle.pool, opts, progress.clone())
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))
+    }
+    .await;
+    ticker.abort();
+    bar.finish_and_clear();
+    handle.close().await?;
+    let report = result?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::Other(e.to_string()))?
+        );
+    } else {
+        println!("{report}");
+    }
+    Ok(if report.rejected > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `ruang export`.
+async fn export_command(args: ExportArgs, config: &Config) -> Result<ExitCode, CliError> {
+    use ruang::import::{ExportFormat, ExportOptions, ImportError, Target};
+    let target = Target::parse(&args.from).ok_or_else(|| {
+        CliError::Other(ImportError::UnknownTarget(args.from.clone()).to_string())
+    })?;
+    let format = ExportFormat::parse(&args.format).ok_or_else(|| {
+        CliError::Other(ImportError::UnknownFormat(args.format.clone()).to_string())
+    })?;
+    if args.filter.is_some() {
+        return Err(CliError::Other(ImportError::FilterUnsupported.to_string()));
+    }
+    let t_srs = match &args.t_srs {
+        None => 4326,
+        Some(s) => ruang::import::http::parse_epsg(s)
+            .ok_or_else(|| CliError::Other(format!("--t-srs {s}: expected EPSG:N")))?,
+    };
+    let handle = open_database(config).await?;
+    let result = async {
+        db::migrate(&handle.pool).await?;
+        ruang::import::export(
+            &handle.pool,
+            ExportOptions {
+                target,
+                format,
+                t_srs,
+                filter: None,
+            },
+            &args.out,
+        )
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))
+    }
+    .await;
+    handle.close().await?;
+    let n = result?;
+    println!(
+        "wrote {n} features of {} to {} ({})",
+        target.as_str(),
+        args.out.display(),
+        format.driver()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `ruang check`: one decision, printed as a table or JSON. Any decision exits 0.

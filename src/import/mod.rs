@@ -1,11 +1,472 @@
 //! Import and export with GDAL: readers into PostGIS (batched, transactional, with progress)
 //! and writers from PostGIS.
+//!
+//! Import pipeline ([`import`]):
+//! 1. the code tables a feature is checked against are read into [`target::Lookups`]; a
+//!    transaction begins; zones and overlays get their plan (found by name, or created as a
+//!    `draft` so a new RDTR never touches the active plan until someone activates it);
+//! 2. a blocking thread ([`read::read`]) reads the file with GDAL, maps attributes, reprojects
+//!    to EPSG:4326, repairs invalid polygons, converts each feature to a COPY text line and
+//!    sends ~1 MiB batches through a bounded channel (memory stays flat);
+//! 3. the async side streams the batches into one `COPY ... FROM STDIN` inside the
+//!    transaction;
+//! 4. when any feature was rejected, nothing is written (COPY aborted, transaction rolled
+//!    back) and the report lists every rejected feature with its reason; `--dry-run` always
+//!    rolls back. Otherwise the transaction commits, and the tile-cache triggers of
+//!    migration 0002 notify the server of the area that changed.
+//!
+//! Derived columns (the zone rule copies, `geom_3857`, plan versions) are maintained by
+//! triggers and generated columns; the importer never writes them.
 
-use axum::Router;
+pub mod export;
+pub mod http;
+pub mod read;
+pub mod target;
 
-use crate::AppState;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+
+use crate::error::ApiError;
+pub use export::{ExportFormat, ExportOptions, WhereClause, export};
+pub use read::{Progress, ReadOptions};
+pub use target::Target;
 
 /// The import and export routes under `/api/imports` and `/api/exports`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> axum::Router<crate::AppState> {
+    http::routes()
+}
+
+/// Why an import or export could not run at all (as opposed to features it rejected).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}: no such file")]
+    NoFile(String),
+    #[error(
+        "{0} is not a GIS file GDAL can read as vector data (Shapefile, zipped Shapefile, GeoPackage, GeoJSON, KML, FlatGeobuf, CSV with WKT or lon/lat columns, ...)"
+    )]
+    NotGis(String),
+    #[error("unknown target '{0}'; choose one of: {targets}", targets = Target::names())]
+    UnknownTarget(String),
+    #[error("the file holds several layers ({0}); choose one with --layer")]
+    ChooseLayer(String),
+    #[error("the file has no layer '{layer}'; its layers: {layers}")]
+    NoSuchLayer { layer: String, layers: String },
+    #[error(
+        "the file says nothing about its coordinate reference system{0}; give it with --s-srs EPSG:N (e.g. EPSG:4326 for lon/lat, EPSG:23840 for TM-3 zone 51.2, EPSG:32751 for UTM 51S)"
+    )]
+    NoCrs(String),
+    #[error("EPSG:{0} is not a coordinate reference system PROJ knows")]
+    UnknownCrs(u32),
+    #[error("bad --map: {0}")]
+    BadMap(String),
+    #[error("{0} needs a zoning plan: give --plan NAME (an existing plan, or a new draft plan)")]
+    NeedsPlan(&'static str),
+    #[error(
+        "the sub-zone catalogue is empty: load the zone codes first (ruang demo load, or the city's catalogue)"
+    )]
+    NoCatalogue,
+    #[error(
+        "unknown format '{0}'; choose one of: GPKG, GeoJSON, \"ESRI Shapefile\", FlatGeobuf, KML"
+    )]
+    UnknownFormat(String),
+    #[error("--filter is not yet supported (CQL2 filtering arrives with the OGC API work)")]
+    FilterUnsupported,
+    #[error("the database refused the data: {0}")]
+    Refused(String),
+    #[error("GDAL: {0}")]
+    Gdal(String),
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    #[error("the reader thread failed: {0}")]
+    Thread(String),
+}
+
+impl ImportError {
+    /// Indonesian wording of the same message.
+    pub fn detail_id(&self) -> String {
+        match self {
+            ImportError::NoFile(f) => format!("{f}: berkas tidak ada"),
+            ImportError::NotGis(f) => format!(
+                "{f} bukan berkas GIS yang dapat dibaca GDAL sebagai data vektor (Shapefile, Shapefile zip, GeoPackage, GeoJSON, KML, FlatGeobuf, CSV dengan kolom WKT atau lon/lat, ...)"
+            ),
+            ImportError::UnknownTarget(t) => format!(
+                "tujuan '{t}' tidak dikenal; pilih salah satu: {}",
+                Target::names()
+            ),
+            ImportError::ChooseLayer(l) => {
+                format!("berkas berisi beberapa layer ({l}); pilih satu dengan --layer")
+            }
+            ImportError::NoSuchLayer { layer, layers } => {
+                format!("berkas tidak punya layer '{layer}'; layernya: {layers}")
+            }
+            ImportError::NoCrs(h) => format!(
+                "berkas tidak menyebut sistem koordinatnya{h}; berikan dengan --s-srs EPSG:N (mis. EPSG:4326 untuk lon/lat, EPSG:23840 untuk TM-3 zona 51.2, EPSG:32751 untuk UTM 51S)"
+            ),
+            ImportError::UnknownCrs(n) => {
+                format!("EPSG:{n} bukan sistem koordinat yang dikenal PROJ")
+            }
+            ImportError::BadMap(m) => format!("--map salah: {m}"),
+            ImportError::NeedsPlan(t) => format!(
+                "{t} butuh rencana zonasi: berikan --plan NAMA (rencana yang ada, atau rencana draf baru)"
+            ),
+            ImportError::NoCatalogue => {
+                "katalog subzona kosong: muat kode zona terlebih dahulu".into()
+            }
+            ImportError::UnknownFormat(f) => format!(
+                "format '{f}' tidak dikenal; pilih salah satu: GPKG, GeoJSON, \"ESRI Shapefile\", FlatGeobuf, KML"
+            ),
+            ImportError::FilterUnsupported => {
+                "--filter belum didukung (penyaringan CQL2 hadir bersama OGC API)".into()
+            }
+            ImportError::Refused(m) => format!("basis data menolak data: {m}"),
+            other => format!("impor gagal: {other}"),
+        }
+    }
+
+    /// True when the input (file, options) is at fault rather than the server.
+    pub fn is_input(&self) -> bool {
+        !matches!(
+            self,
+            ImportError::Sql(_) | ImportError::Thread(_) | ImportError::Gdal(_)
+        )
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        match &e {
+            ImportError::Sql(s) => ApiError::from(sqlx::Error::Protocol(s.to_string())),
+            ImportError::Thread(_) | ImportError::Gdal(_) => ApiError::internal(&e),
+            ImportError::NotGis(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not-gis",
+                e.detail_id(),
+                e.to_string(),
+            ),
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                e.detail_id(),
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+/// One feature that was repaired or rejected.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Issue {
+    /// `#n` (1-based position in the layer), with the driver's feature id when it has one.
+    pub feature: String,
+    pub reason_id: String,
+    pub reason_en: String,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Report {
+    pub target: Target,
+    pub file: String,
+    pub driver: String,
+    pub layer: String,
+    pub source_crs: String,
+    pub plan: Option<String>,
+    pub plan_created: bool,
+    /// target column -> source attribute
+    pub mapping: Vec<(String, String)>,
+    pub read: u64,
+    pub imported: u64,
+    pub repaired: u64,
+    pub rejected: u64,
+    /// The first features repaired / rejected, with reasons.
+    pub repaired_features: Vec<Issue>,
+    pub rejected_features: Vec<Issue>,
+    pub dry_run: bool,
+    /// True when the rows were written and committed.
+    pub committed: bool,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} -> {}: layer '{}' ({}), CRS {}{}",
+            self.file,
+            self.target.as_str(),
+            self.layer,
+            self.driver,
+            self.source_crs,
+            match &self.plan {
+                Some(p) if self.plan_created => format!(", plan '{p}' (new draft)"),
+                Some(p) => format!(", plan '{p}'"),
+                None => String::new(),
+            }
+        )?;
+        let map: Vec<String> = self
+            .mapping
+            .iter()
+            .map(|(t, s)| format!("{t}<-{s}"))
+            .collect();
+        writeln!(f, "attributes: {}", map.join(", "))?;
+        writeln!(
+            f,
+            "read {}, imported {}, repaired {}, rejected {} ({:.1} s)",
+            self.read, self.imported, self.repaired, self.rejected, self.seconds
+        )?;
+        for i in &self.repaired_features {
+            writeln!(f, "  repaired {}: {}", i.feature, i.reason_en)?;
+        }
+        if self.repaired as usize > self.repaired_features.len() {
+            writeln!(
+                f,
+                "  ... and {} more repaired",
+                self.repaired as usize - self.repaired_features.len()
+            )?;
+        }
+        for i in &self.rejected_features {
+            writeln!(
+                f,
+                "  rejected {}: {} / {}",
+                i.feature, i.reason_en, i.reason_id
+            )?;
+        }
+        if self.rejected as usize > self.rejected_features.len() {
+            writeln!(
+                f,
+                "  ... and {} more rejected",
+                self.rejected as usize - self.rejected_features.len()
+            )?;
+        }
+        if self.rejected > 0 {
+            write!(
+                f,
+                "nothing was imported: fix or remove the rejected features and run again (tidak ada yang diimpor)"
+            )
+        } else if self.dry_run {
+            write!(
+                f,
+                "dry run: nothing was written (uji coba: tidak ada yang ditulis)"
+            )
+        } else {
+            write!(f, "committed (tersimpan)")
+        }
+    }
+}
+
+/// What to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub read: ReadOptions,
+    pub target: Target,
+    pub plan: Option<String>,
+    pub dry_run: bool,
+    /// Shown in the report instead of the path (uploads keep the user's file name).
+    pub display_name: Option<String>,
+}
+
+async fn load_lookups(
+    conn: &mut sqlx::PgConnection,
+    target: Target,
+) -> Result<target::Lookups, ImportError> {
+    let mut lk = target::Lookups::default();
+    if target == Target::Zones {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, zone_code FROM subzones")
+            .fetch_all(&mut *conn)
+            .await?;
+        if rows.is_empty() {
+            return Err(ImportError::NoCatalogue);
+        }
+        lk.subzones = rows.into_iter().collect();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT upper(alias), subzone_code FROM zone_code_aliases")
+                .fetch_all(&mut *conn)
+                .await?;
+        lk.zone_aliases = rows.into_iter().collect();
+    }
+    let codes: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT code, level, name FROM admin_areas")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (code, level, name) in codes {
+        if level == "kelurahan" {
+            lk.kelurahan_names
+                .insert(target::normalise_name(&name), code.clone());
+        }
+        lk.admin_codes.insert(code);
+    }
+    let aliases: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.alias, a.code FROM admin_area_aliases a JOIN admin_areas k ON k.code = a.code \
+         WHERE k.level = 'kelurahan'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (alias, code) in aliases {
+        lk.kelurahan_names
+            .entry(target::normalise_name(&alias))
+            .or_insert(code);
+    }
+    match target {
+        Target::Parcels => {
+            let rows: Vec<(String,)> = sqlx::query_as("SELECT kbli_code FROM activities")
+                .fetch_all(&mut *conn)
+                .await?;
+            lk.kbli = rows.into_iter().map(|r| r.0).collect();
+        }
+        Target::HealthFacilities => {
+            let rows: Vec<(Option<String>, i32, String)> =
+                sqlx::query_as("SELECT code, id, kind FROM health_facilities")
+                    .fetch_all(&mut *conn)
+                    .await?;
+            for (code, id, kind) in rows {
+                if let Some(c) = code {
+                    if kind == "puskesmas" {
+                        lk.puskesmas.insert(c.clone(), id);
+                    }
+                    lk.health_codes.insert(c);
+                }
+            }
+        }
+        Target::Markets => {
+            let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM markets")
+                .fetch_all(&mut *conn)
+                .await?;
+            lk.market_codes = rows.into_iter().map(|r| r.0).collect();
+        }
+        _ => {}
+    }
+    Ok(lk)
+}
+
+/// Imports one file. `Ok(report)` also when features were rejected (then nothing was
+/// written and `report.committed` is false); `Err` when the import could not run at all.
+pub async fn import(
+    pool: &PgPool,
+    opts: ImportOptions,
+    progress: Arc<Progress>,
+) -> Result<Report, ImportError> {
+    let started = std::time::Instant::now();
+    let target = opts.target;
+    if target.needs_plan() && opts.plan.is_none() {
+        return Err(ImportError::NeedsPlan(target.as_str()));
+    }
+    // Cheap checks of the file before touching the database.
+    {
+        let path = opts.read.path.clone();
+        tokio::task::spawn_blocking(move || read::open(&path).map(drop))
+            .await
+            .map_err(|e| ImportError::Thread(e.to_string()))??;
+    }
+    let mut tx = pool.begin().await?;
+    let mut lookups = load_lookups(&mut tx, target).await?;
+    let mut plan_created = false;
+    if let (true, Some(name)) = (target.needs_plan(), &opts.plan) {
+        let found: Option<(i32,)> = sqlx::query_as("SELECT id FROM zoning_plans WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = match found {
+            Some((id,)) => id,
+            None => {
+                plan_created = true;
+                sqlx::query_scalar(
+                    "INSERT INTO zoning_plans (name, status, legal_basis) \
+                     VALUES ($1, 'draft', 'diimpor dengan ruang import') RETURNING id",
+                )
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        lookups.plan_id = Some(id);
+    }
+
+    let (send, mut recv) = mpsc::channel::<Vec<u8>>(4);
+    let reader = {
+        let read_opts = opts.read.clone();
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || {
+            read::read(&read_opts, target, &lookups, &progress, send)
+        })
+    };
+
+    let columns = target.copy_columns().join(", ");
+    let statement = format!("COPY {} ({columns}) FROM STDIN", target.as_str());
+    let (summary, imported) = {
+        let mut copy = tx.copy_in_raw(&statement).await?;
+        let mut copy_error: Option<sqlx::Error> = None;
+        while let Some(batch) = recv.recv().await {
+            if let Err(e) = copy.send(batch).await {
+                copy_error = Some(e);
+                // Dropping the receiver stops the reader at its next batch.
+                break;
+            }
+        }
+        drop(recv);
+        let summary = reader
+            .await
+            .map_err(|e| ImportError::Thread(e.to_string()))?;
+        match (summary, copy_error) {
+            (Err(e), _) => {
+                let _ = copy.abort("import failed").await;
+                return Err(e);
+            }
+            (Ok(_), Some(e)) => {
+                let _ = copy.abort("import failed").await;
+                return Err(refused(e));
+            }
+            (Ok(s), None) if s.rejected_count > 0 => {
+                let _ = copy.abort("features were rejected").await;
+                (s, 0)
+            }
+            (Ok(s), None) => {
+                let n = copy.finish().await.map_err(refused)?;
+                (s, n)
+            }
+        }
+    };
+    let committed = summary.rejected_count == 0 && !opts.dry_run;
+    if committed {
+        tx.commit().await.map_err(refused)?;
+    } else {
+        let _ = tx.rollback().await;
+    }
+    progress.read.store(summary.read, Ordering::Relaxed);
+    Ok(Report {
+        target,
+        file: opts.display_name.unwrap_or(opts.read.path),
+        driver: summary.driver,
+        layer: summary.layer,
+        source_crs: summary.source_crs,
+        plan: opts.plan.filter(|_| target.needs_plan()),
+        plan_created,
+        mapping: summary.mapping,
+        read: summary.read,
+        imported,
+        repaired: summary.repaired_count,
+        rejected: summary.rejected_count,
+        repaired_features: summary.repaired,
+        rejected_features: summary.rejected,
+        dry_run: opts.dry_run,
+        committed,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A database error while writing: constraint violations are the data's fault.
+fn refused(e: sqlx::Error) -> ImportError {
+    match &e {
+        sqlx::Error::Database(d)
+            if d.code()
+                .is_some_and(|c| c.starts_with("23") || c.starts_with("22")) =>
+        {
+            ImportError::Refused(d.message().to_string())
+        }
+        _ => ImportError::Sql(e),
+    }
 }

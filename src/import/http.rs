@@ -1,0 +1,439 @@
+//! `POST /api/imports` (multipart upload, planners and admins) starts an import job and answers
+//! 202 with its id; `GET /api/imports/{id}` gives its progress and, once done, the report.
+//! `GET /api/exports/{layer}?format=..&t_srs=EPSG:N` streams a layer as a file.
+//!
+//! Jobs live in `import_jobs` (migration 0006) so any copy of the server can answer for them
+//! and they outlive a restart; the worker runs in the process that took the upload (the file
+//! sits in its temporary folder) and refreshes the job's heartbeat while it runs.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+use super::{
+    ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Target,
+};
+use crate::AppState;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/imports", post(start_import))
+        .route("/api/imports/{id}", get(job_status))
+        .route("/api/exports/{layer}", get(export_layer))
+}
+
+fn bad(id: impl Into<String>, en: impl Into<String>) -> ApiError {
+    ApiError::bad_request(id, en)
+}
+
+/// `EPSG:N` or `N`.
+pub fn parse_epsg(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let n = s
+        .strip_prefix("EPSG:")
+        .or_else(|| s.strip_prefix("epsg:"))
+        .unwrap_or(s);
+    n.parse().ok().filter(|n| *n > 0)
+}
+
+/// The last path component of an uploaded file name, with only safe characters.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let s: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.').to_string();
+    if s.is_empty() { "upload".into() } else { s }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            status,
+            "too-large",
+            "Berkas terlalu besar untuk batas unggah server (body_limit_bytes).",
+            "The file is larger than the server's upload limit (body_limit_bytes).",
+        )
+    } else {
+        bad(
+            format!("Unggahan multipart tidak dapat dibaca: {e}"),
+            format!("The multipart upload cannot be read: {e}"),
+        )
+    }
+}
+
+async fn start_import(
+    State(state): State<AppState>,
+    caller: Caller,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Planner])?;
+    let dir = tempfile::Builder::new()
+        .prefix("ruang-import-")
+        .tempdir()
+        .map_err(|e| ApiError::internal(&e))?;
+    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
+    let (mut into, mut plan, mut layer, mut s_srs, mut map, mut dry_run) =
+        (None, None, None, None, Vec::new(), false);
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            let safe = safe_name(&file_name);
+            let path = dir.path().join(&safe);
+            let mut f = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                f.write_all(&chunk)
+                    .await
+                    .map_err(|e| ApiError::internal(&e))?;
+            }
+            f.flush().await.map_err(|e| ApiError::internal(&e))?;
+            files.push((file_name, path));
+            continue;
+        }
+        let text = field.text().await.map_err(multipart_error)?;
+        let text = text.trim().to_string();
+        match name.as_str() {
+            "into" => into = Some(text),
+            "plan" if !text.is_empty() => plan = Some(text),
+            "layer" if !text.is_empty() => layer = Some(text),
+            "s_srs" if !text.is_empty() => s_srs = Some(text),
+            "map" => {
+                for pair in text.split([',', '\n']).filter(|p| !p.trim().is_empty()) {
+                    let (t, s) = pair.split_once('=').ok_or_else(|| {
+                        bad(
+                            format!("map '{pair}' harus berbentuk kolom=atribut"),
+                            format!("map '{pair}' must look like column=attribute"),
+                        )
+                    })?;
+                    map.push((t.trim().to_string(), s.trim().to_string()));
+                }
+            }
+            "dry_run" => dry_run = matches!(text.as_str(), "1" | "true" | "yes" | "ya"),
+            _ => {}
+        }
+    }
+    let into = into.ok_or_else(|| {
+        bad(
+            format!("Isian 'into' wajib: salah satu dari {}", Target::names()),
+            format!("The field 'into' is required: one of {}", Target::names()),
+        )
+    })?;
+    let target = Target::parse(&into).ok_or(ImportError::UnknownTarget(into))?;
+    if files.is_empty() {
+        return Err(bad(
+            "Tidak ada berkas: kirim berkas pada isian 'file' (multipart/form-data).",
+            "No file: send the file in the field 'file' (multipart/form-data).",
+        ));
+    }
+    let s_srs = match s_srs {
+        None => None,
+        Some(s) => Some(parse_epsg(&s).ok_or_else(|| {
+            bad(
+                format!("s_srs '{s}' harus berbentuk EPSG:N"),
+                format!("s_srs '{s}' must look like EPSG:N"),
+            )
+        })?),
+    };
+    if target.needs_plan() && plan.is_none() {
+        return Err(ImportError::NeedsPlan(target.as_str()).into());
+    }
+    // The file GDAL opens: a .shp among its sidecars, else the first file.
+    let (display, main) = files
+        .iter()
+        .find(|(n, _)| n.to_lowercase().ends_with(".shp"))
+        .or_else(|| files.first())
+        .cloned()
+        .ok_or_else(|| bad("Tidak ada berkas.", "No file."))?;
+    let main = main.to_string_lossy().to_string();
+    {
+        let path = main.clone();
+        tokio::task::spawn_blocking(move || super::read::open(&path).map(drop))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+    }
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO import_jobs (created_by, target, plan, file_name, dry_run) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(caller.user_id)
+    .bind(target.as_str())
+    .bind(&plan)
+    .bind(&display)
+    .bind(dry_run)
+    .fetch_one(&state.pool)
+    .await?;
+    let opts = ImportOptions {
+        read: ReadOptions {
+            path: main,
+            layer,
+            s_srs,
+            map,
+        },
+        target,
+        plan,
+        dry_run,
+        display_name: Some(display),
+    };
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        // The folder lives until the job ends.
+        let _dir = dir;
+        run_job(pool, id, opts).await;
+    });
+    let mut res = (
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": id, "status": "running", "href": format!("/api/imports/{id}") })),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/imports/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn run_job(pool: sqlx::PgPool, id: Uuid, opts: ImportOptions) {
+    let progress = Arc::new(Progress::default());
+    let work = super::import(&pool, opts, progress.clone());
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = tick.tick() => {
+                let total = progress.total.load(Ordering::Relaxed);
+                let _ = sqlx::query(
+                    "UPDATE import_jobs SET heartbeat_at = now(), features_read = $2, total = $3, \
+                     rejected = $4, repaired = $5 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(progress.read.load(Ordering::Relaxed) as i64)
+                .bind((total > 0).then_some(total as i64))
+                .bind(progress.rejected.load(Ordering::Relaxed) as i64)
+                .bind(progress.repaired.load(Ordering::Relaxed) as i64)
+                .execute(&pool)
+                .await;
+            }
+        }
+    };
+    let update = match result {
+        Ok(report) => {
+            let status = if report.rejected > 0 {
+                "rejected"
+            } else {
+                "succeeded"
+            };
+            sqlx::query(
+                "UPDATE import_jobs SET status = $2, finished_at = now(), heartbeat_at = now(), \
+                 features_read = $3, rejected = $4, repaired = $5, report = $6 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(report.read as i64)
+            .bind(report.rejected as i64)
+            .bind(report.repaired as i64)
+            .bind(serde_json::to_value(&report).unwrap_or(Value::Null))
+            .execute(&pool)
+            .await
+        }
+        Err(e) => {
+            if !e.is_input() {
+                tracing::error!(job = %id, error = %e, "import job failed");
+            }
+            let (did, den) = if e.is_input() {
+                (e.detail_id(), e.to_string())
+            } else {
+                (
+                    "Impor gagal karena kesalahan di server.".to_string(),
+                    "The import failed because of a server error.".to_string(),
+                )
+            };
+            sqlx::query(
+                "UPDATE import_jobs SET status = 'failed', finished_at = now(), \
+                 heartbeat_at = now(), error_id = $2, error_en = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(did)
+            .bind(den)
+            .execute(&pool)
+            .await
+        }
+    };
+    if let Err(e) = update {
+        tracing::error!(job = %id, error = %e, "cannot record the end of an import job");
+    }
+}
+
+type JobRow = (
+    Uuid,
+    String,
+    bool,
+    String,
+    Option<String>,
+    String,
+    bool,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    Option<Value>,
+    Option<String>,
+    Option<String>,
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+async fn job_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Planner])?;
+    let not_found = || ApiError::not_found(&format!("Impor '{id}'"), &format!("Import '{id}'"));
+    let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let row: Option<JobRow> = sqlx::query_as(
+        "SELECT id, status, (status = 'running' AND heartbeat_at < now() - interval '1 minute'), \
+                target, plan, file_name, dry_run, features_read, total, rejected, repaired, \
+                report, error_id, error_en, created_at, finished_at \
+           FROM import_jobs WHERE id = $1",
+    )
+    .bind(uuid)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some(r) = row else {
+        return Err(not_found());
+    };
+    let status = if r.2 { "interrupted" } else { r.1.as_str() };
+    let error = match (&r.12, &r.13) {
+        (Some(id), Some(en)) => json!({ "detail": id, "detail_en": en }),
+        _ if r.2 => json!({
+            "detail": "Server berhenti saat impor berjalan; tidak ada yang tersimpan. Unggah ulang.",
+            "detail_en": "The server stopped while the import ran; nothing was written. Upload again.",
+        }),
+        _ => Value::Null,
+    };
+    Ok(Json(json!({
+        "id": r.0,
+        "status": status,
+        "target": r.3,
+        "plan": r.4,
+        "file_name": r.5,
+        "dry_run": r.6,
+        "progress": { "read": r.7, "total": r.8, "rejected": r.9, "repaired": r.10 },
+        "report": r.11,
+        "error": error,
+        "created_at": r.14,
+        "finished_at": r.15,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+    t_srs: Option<String>,
+    filter: Option<String>,
+}
+
+async fn export_layer(
+    State(state): State<AppState>,
+    Path(layer): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let target = Target::parse(&layer).ok_or_else(|| {
+        ApiError::not_found(&format!("Layer '{layer}'"), &format!("Layer '{layer}'"))
+    })?;
+    let format_name = q.format.unwrap_or_else(|| "GPKG".into());
+    let format =
+        ExportFormat::parse(&format_name).ok_or(ImportError::UnknownFormat(format_name))?;
+    let t_srs = match q.t_srs {
+        None => 4326,
+        Some(s) => parse_epsg(&s).ok_or_else(|| {
+            bad(
+                format!("t_srs '{s}' harus berbentuk EPSG:N"),
+                format!("t_srs '{s}' must look like EPSG:N"),
+            )
+        })?,
+    };
+    if q.filter.is_some() {
+        return Err(ImportError::FilterUnsupported.into());
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("ruang-export-")
+        .tempdir()
+        .map_err(|e| ApiError::internal(&e))?;
+    let file_name = format!("{}.{}", target.as_str(), format.extension());
+    let path = dir.path().join(&file_name);
+    super::export(
+        &state.pool,
+        ExportOptions {
+            target,
+            format,
+            t_srs,
+            filter: None,
+        },
+        &path,
+    )
+    .await?;
+    // An open file outlives its folder's removal, so the folder goes now and the bytes stream.
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let len = file.metadata().await.map(|m| m.len()).ok();
+    drop(dir);
+    let mut res = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Some(len) = len {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_names_lose_their_folders_and_odd_characters() {
+        assert_eq!(safe_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_name("C:\\x\\zona rdtr.shp"), "zona_rdtr.shp");
+        assert_eq!(safe_name(".."), "upload");
+    }
+
+    #[test]
+    fn epsg_codes_parse() {
+        assert_eq!(parse_epsg("EPSG:23840"), Some(23840));
+        assert_eq!(parse_epsg("4326"), Some(4326));
+        assert_eq!(parse_epsg("x"), None);
+    }
+}

@@ -1,0 +1,541 @@
+//! Reading a file with GDAL: open any vector format, pick the layer, map attributes to the
+//! target's columns, reproject to EPSG:4326, validate and repair geometries, and turn each
+//! feature into one line of COPY text.
+//!
+//! Everything here is blocking (GDAL is a C library) and runs on a thread of its own; batches
+//! of COPY text leave through a bounded channel, so at most a few batches are in memory however
+//! large the file is.
+
+use std::sync::Arc;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gdal::cpl::CslStringList;
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::vector::{Geometry, LayerAccess, OGRwkbGeometryType};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use geo::algorithm::Validation;
+use tokio::sync::mpsc;
+
+use super::target::{GeomKind, Lookups, OVERLAY_FLAGS, Target, convert};
+use super::{ImportError, Issue};
+
+/// About 1 MiB of COPY text per batch.
+const BATCH_BYTES: usize = 1 << 20;
+/// At most this many rejected or repaired features are listed one by one in a report.
+pub const LIST_LIMIT: usize = 200;
+
+/// Counters shared with whoever shows progress.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub read: AtomicU64,
+    pub rejected: AtomicU64,
+    pub repaired: AtomicU64,
+    /// Features in the layer when the driver knows it cheaply; 0 when unknown.
+    pub total: AtomicU64,
+}
+
+/// What to read and how.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub path: String,
+    pub layer: Option<String>,
+    pub s_srs: Option<u32>,
+    /// `--map target=source` pairs.
+    pub map: Vec<(String, String)>,
+}
+
+/// What the reader found, besides the rows it sent.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    pub driver: String,
+    pub layer: String,
+    pub source_crs: String,
+    /// target column -> source attribute
+    pub mapping: Vec<(String, String)>,
+    pub read: u64,
+    pub repaired: Vec<Issue>,
+    pub rejected: Vec<Issue>,
+    pub repaired_count: u64,
+    pub rejected_count: u64,
+}
+
+fn quiet_gdal() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        gdal::config::set_error_handler(|class, num, msg| {
+            tracing::debug!(?class, num, "gdal: {msg}");
+        });
+    });
+}
+
+/// The path GDAL should open: zip archives through `/vsizip/`.
+pub fn gdal_path(path: &str) -> String {
+    let lower = path.to_lowercase();
+    if lower.ends_with(".zip") && !lower.starts_with("/vsi") && !lower.ends_with(".shp.zip") {
+        format!("/vsizip/{path}")
+    } else {
+        path.to_string()
+    }
+}
+
+/// Opens a file as vector data, with the CSV open options that find WKT or lon/lat columns.
+pub fn open(path: &str) -> Result<Dataset, ImportError> {
+    quiet_gdal();
+    let gpath = gdal_path(path);
+    let csv = path.to_lowercase().ends_with(".csv");
+    let csv_options = [
+        "GEOM_POSSIBLE_NAMES=wkt,geom,geometry,the_geom,geometri",
+        "X_POSSIBLE_NAMES=lon,long,longitude,lng,x,bujur",
+        "Y_POSSIBLE_NAMES=lat,latitude,y,lintang",
+        "KEEP_GEOM_COLUMNS=NO",
+    ];
+    let options = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+        open_options: csv.then_some(&csv_options[..]),
+        ..Default::default()
+    };
+    Dataset::open_ex(&gpath, options).map_err(|_| {
+        if !std::path::Path::new(path).exists() && !path.starts_with("/vsi") {
+            ImportError::NoFile(path.to_string())
+        } else {
+            ImportError::NotGis(path.to_string())
+        }
+    })
+}
+
+fn lonlat() -> Result<SpatialRef, ImportError> {
+    let mut s = SpatialRef::from_epsg(4326).map_err(|e| ImportError::Gdal(e.to_string()))?;
+    s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(s)
+}
+
+/// A SpatialRef for `EPSG:n` with lon/lat (x/y) axis order, or a clear error.
+pub fn epsg(n: u32) -> Result<SpatialRef, ImportError> {
+    let mut s = SpatialRef::from_epsg(n).map_err(|_| ImportError::UnknownCrs(n))?;
+    s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(s)
+}
+
+/// Reads the file and sends COPY batches to `tx`. Returns what it found; stops sending (but
+/// keeps reading, to report every problem) after the first rejected feature.
+pub fn read(
+    opts: &ReadOptions,
+    target: Target,
+    lookups: &Lookups,
+    progress: &Arc<Progress>,
+    tx: mpsc::Sender<Vec<u8>>,
+) -> Result<ReadSummary, ImportError> {
+    let ds = open(&opts.path)?;
+    let mut summary = ReadSummary {
+        driver: ds.driver().short_name(),
+        ..Default::default()
+    };
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let mut layer = match &opts.layer {
+        Some(name) => ds
+            .layer_by_name(name)
+            .map_err(|_| ImportError::NoSuchLayer {
+                layer: name.clone(),
+                layers: names.join(", "),
+            })?,
+        None => match names.len() {
+            0 => return Err(ImportError::NotGis(opts.path.clone())),
+            1 => ds.layer(0).map_err(|e| ImportError::Gdal(e.to_string()))?,
+            _ => return Err(ImportError::ChooseLayer(names.join(", "))),
+        },
+    };
+    summary.layer = layer.name();
+    if let Some(n) = layer.try_feature_count() {
+        progress.total.store(n, Ordering::Relaxed);
+    }
+
+    // Attribute mapping: --map first, then the recognised names.
+    let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let find = |name: &str| fields.iter().position(|f| f.eq_ignore_ascii_case(name));
+    let inputs = target.inputs();
+    // Each column reads the first non-empty of its candidate attributes (a KML file, say,
+    // has an empty `Name` beside the `NAMOBJ` that holds the name).
+    let mut idx: Vec<Vec<usize>> = vec![Vec::new(); inputs.len()];
+    for (t, s) in &opts.map {
+        let Some(i) = inputs.iter().position(|inp| inp.name == t) else {
+            return Err(ImportError::BadMap(format!(
+                "'{t}' is not a column of {}; columns: {}",
+                target.as_str(),
+                inputs.iter().map(|i| i.name).collect::<Vec<_>>().join(", ")
+            )));
+        };
+        let Some(f) = find(s) else {
+            return Err(ImportError::BadMap(format!(
+                "the file has no attribute '{s}'; it has: {}",
+                fields.join(", ")
+            )));
+        };
+        idx[i] = vec![f];
+    }
+    for (i, inp) in inputs.iter().enumerate() {
+        if idx[i].is_empty() {
+            for n in inp.names {
+                if let Some(f) = find(n)
+                    && !idx[i].contains(&f)
+                {
+                    idx[i].push(f);
+                }
+            }
+        }
+        if !idx[i].is_empty() {
+            let sources: Vec<&str> = idx[i].iter().map(|f| fields[*f].as_str()).collect();
+            summary
+                .mapping
+                .push((inp.name.to_string(), sources.join("|")));
+        }
+    }
+    let flags: Vec<(usize, &'static str)> = if target == Target::Zones {
+        OVERLAY_FLAGS
+            .iter()
+            .filter_map(|flag| find(flag).map(|f| (f, *flag)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (f, flag) in &flags {
+        summary
+            .mapping
+            .push((format!("overlay_flags[{flag}]"), fields[*f].clone()));
+    }
+
+    // CRS: --s-srs wins, else the layer's own; none at all is an error.
+    let source = match (opts.s_srs, layer.spatial_ref()) {
+        (Some(n), _) => epsg(n)?,
+        (None, Some(mut s)) => {
+            s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            s
+        }
+        (None, None) => {
+            let hint = layer
+                .try_get_extent()
+                .ok()
+                .flatten()
+                .map(|e| {
+                    format!(
+                        " (coordinates span x {:.3}..{:.3}, y {:.3}..{:.3})",
+                        e.MinX, e.MaxX, e.MinY, e.MaxY
+                    )
+                })
+                .unwrap_or_default();
+            return Err(ImportError::NoCrs(hint));
+        }
+    };
+    summary.source_crs = match (source.auth_name(), source.auth_code()) {
+        (Some(a), Ok(c)) => format!("{a}:{c}"),
+        _ => source.name().unwrap_or_else(|| "unknown".into()),
+    };
+    let dest = lonlat()?;
+    let ct = CoordTransform::new(&source, &dest).map_err(|e| ImportError::Gdal(e.to_string()))?;
+
+    let kind = target.geom_kind();
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + 64 * 1024);
+    let mut sending = true;
+    let mut values: Vec<Option<String>> = vec![None; inputs.len()];
+    let mut set_flags: Vec<&str> = Vec::new();
+    let mut line = String::new();
+    for feature in layer.features() {
+        summary.read += 1;
+        progress.read.fetch_add(1, Ordering::Relaxed);
+        let n = summary.read;
+        let label = match feature.fid() {
+            Some(fid) => format!("#{n} (fid {fid})"),
+            None => format!("#{n}"),
+        };
+        let reject = |id: String, en: String, summary: &mut ReadSummary| {
+            summary.rejected_count += 1;
+            progress.rejected.fetch_add(1, Ordering::Relaxed);
+            if summary.rejected.len() < LIST_LIMIT {
+                summary.rejected.push(Issue {
+                    feature: label.clone(),
+                    reason_id: id,
+                    reason_en: en,
+                });
+            }
+        };
+
+        // Attributes.
+        for (i, candidates) in idx.iter().enumerate() {
+            values[i] = candidates.iter().find_map(|f| {
+                feature
+                    .field_as_string(*f)
+                    .ok()
+                    .flatten()
+                    .filter(|v| !v.trim().is_empty())
+            });
+        }
+        set_flags.clear();
+        for (f, flag) in &flags {
+            let set = feature
+                .field_as_string(*f)
+                .ok()
+                .flatten()
+                .map(|v| v.trim().to_lowercase())
+                .is_some_and(|v| {
+                    !matches!(v.as_str(), "" | "0" | "false" | "f" | "tidak" | "n" | "no")
+                });
+            if set {
+                set_flags.push(flag);
+            }
+        }
+        let row = match convert(target, lookups, &values, &set_flags) {
+            Ok(r) => r,
+            Err(r) => {
+                reject(r.id, r.en, &mut summary);
+                sending = false;
+                continue;
+            }
+        };
+
+        // Geometry.
+        let geom = match feature.geometry() {
+            Some(g) if !g.is_empty() => g.clone(),
+            _ => {
+                reject(
+                    "fitur tanpa geometri".into(),
+                    "the feature has no geometry".into(),
+                    &mut summary,
+                );
+                sending = false;
+                continue;
+            }
+        };
+        let prepared = prepare(geom, kind, &ct);
+        let (ewkb, repair) = match prepared {
+            Ok(x) => x,
+            Err((id, en)) => {
+                reject(id, en, &mut summary);
+                sending = false;
+                continue;
+            }
+        };
+        if let Some((id, en)) = repair {
+            summary.repaired_count += 1;
+            progress.repaired.fetch_add(1, Ordering::Relaxed);
+            if summary.repaired.len() < LIST_LIMIT {
+                summary.repaired.push(Issue {
+                    feature: label.clone(),
+                    reason_id: id,
+                    reason_en: en,
+                });
+            }
+        }
+        if !sending {
+            continue;
+        }
+        line.clear();
+        for v in &row {
+            match v {
+                Some(s) => copy_escape(&mut line, s),
+                None => line.push_str("\\N"),
+            }
+            line.push('\t');
+        }
+        line.push_str(&ewkb);
+        line.push('\n');
+        batch.extend_from_slice(line.as_bytes());
+        if batch.len() >= BATCH_BYTES {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_BYTES + 64 * 1024));
+            if tx.blocking_send(full).is_err() {
+                // The loader went away (it failed); it reports why.
+                return Ok(summary);
+            }
+        }
+    }
+    if sending && !batch.is_empty() {
+        let _ = tx.blocking_send(batch);
+    }
+    Ok(summary)
+}
+
+/// Escapes a value for COPY's text format.
+fn copy_escape(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+type Reason = (String, String);
+
+fn flat(t: OGRwkbGeometryType::Type) -> OGRwkbGeometryType::Type {
+    gdal::vector::geometry_type_flatten(t)
+}
+
+/// Adds every polygon inside `g` to `out` (a MultiPolygon).
+fn collect_polygons(g: &Geometry, out: &mut Geometry) -> Result<(), gdal::errors::GdalError> {
+    match flat(g.geometry_type()) {
+        OGRwkbGeometryType::wkbPolygon if !g.is_empty() => {
+            out.add_geometry(g.clone())?;
+        }
+        OGRwkbGeometryType::wkbMultiPolygon | OGRwkbGeometryType::wkbGeometryCollection => {
+            for i in 0..g.geometry_count() {
+                collect_polygons(&g.get_geometry(i), out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Reprojects, checks and (for polygons) repairs one geometry; returns its EWKB hex and, when
+/// it was repaired, why.
+fn prepare(
+    mut g: Geometry,
+    kind: GeomKind,
+    ct: &CoordTransform,
+) -> Result<(String, Option<Reason>), Reason> {
+    let gdal_err = |e: gdal::errors::GdalError| {
+        (
+            format!("geometri tidak dapat diproses: {e}"),
+            format!("the geometry cannot be processed: {e}"),
+        )
+    };
+    g.flatten_to_2d();
+    let t = flat(g.geometry_type());
+    g = match (kind, t) {
+        (GeomKind::MultiPolygon, OGRwkbGeometryType::wkbPolygon) => {
+            let mut m = Geometry::empty(OGRwkbGeometryType::wkbMultiPolygon).map_err(gdal_err)?;
+            m.add_geometry(g).map_err(gdal_err)?;
+            m
+        }
+        (GeomKind::MultiPolygon, OGRwkbGeometryType::wkbMultiPolygon) => g,
+        (GeomKind::Point, OGRwkbGeometryType::wkbPoint) => g,
+        (GeomKind::Point, OGRwkbGeometryType::wkbMultiPoint) if g.geometry_count() == 1 => {
+            g.get_geometry(0).clone()
+        }
+        _ => {
+            let want = match kind {
+                GeomKind::MultiPolygon => "Polygon/MultiPolygon",
+                GeomKind::Point => "Point",
+            };
+            let got = g.geometry_name();
+            return Err((
+                format!("jenis geometri {got} tidak cocok; tabel ini butuh {want}"),
+                format!("geometry type {got} does not fit; this table needs {want}"),
+            ));
+        }
+    };
+    g.transform_inplace(ct).map_err(|e| {
+        (
+            format!("koordinat tidak dapat diubah ke EPSG:4326: {e}"),
+            format!("the coordinates cannot be transformed to EPSG:4326: {e}"),
+        )
+    })?;
+    let env = g.envelope();
+    let finite = [env.MinX, env.MaxX, env.MinY, env.MaxY]
+        .iter()
+        .all(|v| v.is_finite());
+    if !finite || env.MinX < -180.0 || env.MaxX > 180.0 || env.MinY < -90.0 || env.MaxY > 90.0 {
+        return Err((
+            "koordinat di luar rentang bujur/lintang setelah transformasi: CRS berkas salah? (pakai --s-srs)".into(),
+            "coordinates fall outside the lon/lat range after transformation: wrong CRS for the file? (use --s-srs)".into(),
+        ));
+    }
+    let mut repaired = None;
+    if kind == GeomKind::MultiPolygon && !g.is_valid() {
+        let why = g
+            .to_geo()
+            .ok()
+            .and_then(|geo| match geo {
+                geo::Geometry::MultiPolygon(mp) => {
+                    mp.check_validation().err().map(|e| e.to_string())
+                }
+                geo::Geometry::Polygon(p) => p.check_validation().err().map(|e| e.to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "invalid polygon".into());
+        let fixed = g.make_valid(&CslStringList::new()).map_err(|_| {
+            (
+                format!("geometri tidak valid ({why}) dan tidak dapat diperbaiki"),
+                format!("the geometry is invalid ({why}) and cannot be repaired"),
+            )
+        })?;
+        let mut m = Geometry::empty(OGRwkbGeometryType::wkbMultiPolygon).map_err(gdal_err)?;
+        collect_polygons(&fixed, &mut m).map_err(gdal_err)?;
+        if m.is_empty() || m.area() <= 0.0 || !m.is_valid() {
+            return Err((
+                format!(
+                    "geometri tidak valid ({why}) dan tidak menyisakan luas setelah diperbaiki"
+                ),
+                format!("the geometry is invalid ({why}) and has no area left once repaired"),
+            ));
+        }
+        g = m;
+        repaired = Some((
+            format!("diperbaiki (ST_MakeValid): {why}"),
+            format!("repaired (MakeValid): {why}"),
+        ));
+    }
+    if kind == GeomKind::MultiPolygon && g.area() <= 0.0 {
+        return Err((
+            "poligon tanpa luas".into(),
+            "the polygon has no area".into(),
+        ));
+    }
+    let wkb = g.wkb().map_err(gdal_err)?;
+    Ok((ewkb_hex(&wkb, 4326).map_err(|e| (e.clone(), e))?, repaired))
+}
+
+/// Hex EWKB (with SRID) from 2D WKB.
+fn ewkb_hex(wkb: &[u8], srid: u32) -> Result<String, String> {
+    if wkb.len() < 5 {
+        return Err("WKB too short".into());
+    }
+    let little = wkb[0] == 1;
+    let ty = if little {
+        u32::from_le_bytes([wkb[1], wkb[2], wkb[3], wkb[4]])
+    } else {
+        u32::from_be_bytes([wkb[1], wkb[2], wkb[3], wkb[4]])
+    };
+    let ty = ty | 0x2000_0000;
+    let mut out = Vec::with_capacity(wkb.len() + 4);
+    out.push(wkb[0]);
+    if little {
+        out.extend_from_slice(&ty.to_le_bytes());
+        out.extend_from_slice(&srid.to_le_bytes());
+    } else {
+        out.extend_from_slice(&ty.to_be_bytes());
+        out.extend_from_slice(&srid.to_be_bytes());
+    }
+    out.extend_from_slice(&wkb[5..]);
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut s = String::with_capacity(out.len() * 2);
+    for b in out {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ewkb_carries_the_srid() {
+        // POINT(1 2), little endian
+        let mut wkb = vec![1u8, 1, 0, 0, 0];
+        wkb.extend_from_slice(&1f64.to_le_bytes());
+        wkb.extend_from_slice(&2f64.to_le_bytes());
+        let hex = ewkb_hex(&wkb, 4326).unwrap();
+        assert!(hex.starts_with("0101000020E6100000"), "{hex}");
+    }
+
+    #[test]
+    fn copy_text_is_escaped() {
+        let mut s = String::new();
+        copy_escape(&mut s, "a\tb\\c\nd");
+        assert_eq!(s, "a\\tb\\\\c\\nd");
+    }
+}

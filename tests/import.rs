@@ -1,0 +1,937 @@
+//! Import and export with GDAL against a real PostGIS. Every input file is written by GDAL
+//! (`ogr2ogr`) inside the test from a GeoJSON made here: round trips through every format,
+//! TM-3 (EPSG:23840) input landing in the right kelurahan, repaired and rejected geometries,
+//! all-or-nothing loads, bad input, and the HTTP job and export endpoints.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use ruang::config::Config;
+use ruang::import::{
+    ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Report, Target,
+    WhereClause,
+};
+use serde_json::{Value, json};
+use sqlx::{Arguments, PgPool};
+use tower::ServiceExt;
+
+fn demo_db() -> &'static str {
+    common::shared_demo_database("import")
+}
+
+async fn pool_on(url: &str) -> PgPool {
+    ruang::db::connect(url, 8, Duration::from_secs(10))
+        .await
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ruang-import-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs ogr2ogr; panics with its output on failure.
+fn ogr2ogr(args: &[&str]) {
+    let out = Command::new("ogr2ogr")
+        .args(args)
+        .output()
+        .expect("ogr2ogr runs");
+    assert!(
+        out.status.success(),
+        "ogr2ogr {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn square(x: f64, y: f64, d: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]})
+}
+
+/// Three zones in Oebobo with RDTR attribute names (KODZON, KODSZN, NAMOBJ, KODBLK, WADMKD and
+/// two overlay flags), as GeoJSON.
+fn zones_geojson() -> Value {
+    json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODZON": "R", "KODSZN": "R-2", "NAMOBJ": "Perumahan A",
+            "KODBLK": "04.1001.0001", "WADMKD": "Oebobo", "KKOP_1": 1, "KRB_03": 0},
+         "geometry": square(123.6001, -10.1652, 0.0013)},
+        {"type": "Feature", "properties": {"KODZON": "K", "KODSZN": "K2", "NAMOBJ": "Perdagangan B",
+            "KODBLK": "04.1001.0002", "WADMKD": "Oebobo", "KKOP_1": 1, "KRB_03": 1},
+         "geometry": {"type": "MultiPolygon", "coordinates": [
+             square(123.6021, -10.1652, 0.0011)["coordinates"].clone(),
+             square(123.6041, -10.1652, 0.0007)["coordinates"].clone()]}},
+        {"type": "Feature", "properties": {"KODZON": "KT", "KODSZN": "KT-1", "NAMOBJ": "Kantor C",
+            "KODBLK": "04.1001.0003", "WADMKD": "Oebobo", "KKOP_1": 0, "KRB_03": 0},
+         "geometry": square(123.6001, -10.1632, 0.0009)},
+    ]})
+}
+
+fn write_json(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+async fn import(
+    pool: &PgPool,
+    path: &Path,
+    target: Target,
+    plan: Option<&str>,
+    s_srs: Option<u32>,
+    dry_run: bool,
+) -> Result<Report, ImportError> {
+    ruang::import::import(
+        pool,
+        ImportOptions {
+            read: ReadOptions {
+                path: path.to_string_lossy().to_string(),
+                layer: None,
+                s_srs,
+                map: Vec::new(),
+            },
+            target,
+            plan: plan.map(str::to_string),
+            dry_run,
+            display_name: None,
+        },
+        Arc::new(Progress::default()),
+    )
+    .await
+}
+
+async fn plan_id(pool: &PgPool, name: &str) -> Option<i32> {
+    sqlx::query_scalar("SELECT id FROM zoning_plans WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+}
+
+/// The zones of a plan as comparable rows, ordered by name.
+async fn zone_rows(
+    pool: &PgPool,
+    plan: &str,
+) -> Vec<(
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+)> {
+    sqlx::query_as(
+        "SELECT z.zone_code, z.subzone_code, z.name, z.block_code, z.kelurahan_code, z.overlay_flags \
+           FROM zones z JOIN zoning_plans p ON p.id = z.plan_id WHERE p.name = $1 ORDER BY z.name",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Largest Hausdorff distance (degrees) between the zones of two plans, matched by name.
+async fn max_distance(pool: &PgPool, a: &str, b: &str) -> f64 {
+    let (n, d): (i64, Option<f64>) = sqlx::query_as(
+        "SELECT count(*), max(ST_HausdorffDistance(x.geom, y.geom)) \
+           FROM zones x JOIN zoning_plans px ON px.id = x.plan_id AND px.name = $1 \
+           JOIN zones y ON y.name = x.name \
+           JOIN zoning_plans py ON py.id = y.plan_id AND py.name = $2",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(n > 0, "no zones matched between {a} and {b}");
+    d.unwrap()
+}
+
+/// Largest Hausdorff distance between a plan's zones and the source GeoJSON, matched by name.
+async fn distance_to_source(pool: &PgPool, plan: &str, src: &Value) -> f64 {
+    let mut worst: f64 = 0.0;
+    for f in src["features"].as_array().unwrap() {
+        let d: f64 = sqlx::query_scalar(
+            "SELECT ST_HausdorffDistance(z.geom, ST_SetSRID(ST_GeomFromGeoJSON($3), 4326)) \
+               FROM zones z JOIN zoning_plans p ON p.id = z.plan_id \
+              WHERE p.name = $1 AND z.name = $2",
+        )
+        .bind(plan)
+        .bind(f["properties"]["NAMOBJ"].as_str().unwrap())
+        .bind(f["geometry"].to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        worst = worst.max(d);
+    }
+    worst
+}
+
+async fn export_plan(pool: &PgPool, plan: &str, format: ExportFormat, out: &Path) -> u64 {
+    let id = plan_id(pool, plan).await.unwrap();
+    let mut args = sqlx::postgres::PgArguments::default();
+    args.add(id).unwrap();
+    ruang::import::export(
+        pool,
+        ExportOptions {
+            target: Target::Zones,
+            format,
+            t_srs: 4326,
+            filter: Some(WhereClause {
+                sql: "t.plan_id = $1".into(),
+                args,
+            }),
+        },
+        out,
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_format_round_trips_with_the_same_geometries_and_attributes() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("roundtrip");
+    let src = zones_geojson();
+    let src_path = write_json(&dir, "src.geojson", &src);
+    let formats = [
+        ("GPKG", "zones.gpkg", ExportFormat::Gpkg),
+        ("GeoJSON", "zones.geojson", ExportFormat::GeoJson),
+        ("ESRI Shapefile", "zones.shp.zip", ExportFormat::Shapefile),
+        ("FlatGeobuf", "zones.fgb", ExportFormat::FlatGeobuf),
+        ("KML", "zones.kml", ExportFormat::Kml),
+    ];
+    for (driver, file, format) in formats {
+        let input = dir.join(format!("in-{file}"));
+        ogr2ogr(&[
+            "-f",
+            driver,
+            input.to_str().unwrap(),
+            src_path.to_str().unwrap(),
+        ]);
+        let p1 = format!("rt {driver} 1");
+        let r = import(&pool, &input, Target::Zones, Some(&p1), None, false)
+            .await
+            .unwrap_or_else(|e| panic!("{driver}: {e}"));
+        assert_eq!((r.read, r.imported, r.rejected), (3, 3, 0), "{driver}: {r}");
+        assert!(r.plan_created && r.committed, "{driver}: {r}");
+        let d = distance_to_source(&pool, &p1, &src).await;
+        assert!(
+            d < 1e-7,
+            "{driver}: first import is {d} degrees off the source"
+        );
+
+        let out = dir.join(format!("out-{file}"));
+        assert_eq!(export_plan(&pool, &p1, format, &out).await, 3, "{driver}");
+        let p2 = format!("rt {driver} 2");
+        let r = import(&pool, &out, Target::Zones, Some(&p2), None, false)
+            .await
+            .unwrap_or_else(|e| panic!("{driver} re-import: {e}"));
+        assert_eq!((r.read, r.imported, r.rejected), (3, 3, 0), "{driver}: {r}");
+        let d = max_distance(&pool, &p1, &p2).await;
+        assert!(
+            d < 1e-7,
+            "{driver}: round trip moved geometries by {d} degrees"
+        );
+        let (a, b) = (zone_rows(&pool, &p1).await, zone_rows(&pool, &p2).await);
+        assert_eq!(a, b, "{driver}: attributes changed in the round trip");
+        // What the RDTR attributes became (rows ordered by name: Kantor C, Perdagangan B,
+        // Perumahan A).
+        assert_eq!(a[0].1, "KT", "legacy KT-1 through zone_code_aliases");
+        assert_eq!(a[1].0, "K");
+        assert_eq!(a[1].1, "K-2", "K2 without the hyphen");
+        assert_eq!(a[1].5, vec!["KKOP_1".to_string(), "KRB_03".to_string()]);
+        assert_eq!(a[2].1, "R-2");
+        assert_eq!(a[2].4.as_deref(), Some("53.71.04.1001"), "WADMKD Oebobo");
+        assert_eq!(a[2].5, vec!["KKOP_1".to_string()]);
+    }
+}
+
+#[tokio::test]
+async fn csv_with_wkt_or_lon_lat_columns_imports_and_needs_a_crs() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("csv");
+    let src = zones_geojson();
+    let src_path = write_json(&dir, "src.geojson", &src);
+    let csv = dir.join("zones.csv");
+    ogr2ogr(&[
+        "-f",
+        "CSV",
+        "-lco",
+        "GEOMETRY=AS_WKT",
+        csv.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+    ]);
+    // A CSV names no CRS: refused without --s-srs, with a hint.
+    let e = import(&pool, &csv, Target::Zones, Some("csv plan"), None, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ImportError::NoCrs(_)), "{e}");
+    assert!(e.to_string().contains("--s-srs"), "{e}");
+    assert_eq!(plan_id(&pool, "csv plan").await, None, "nothing written");
+    let r = import(
+        &pool,
+        &csv,
+        Target::Zones,
+        Some("csv plan"),
+        Some(4326),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.imported, r.rejected), (3, 0), "{r}");
+    assert!(distance_to_source(&pool, "csv plan", &src).await < 1e-7);
+
+    // Markets from lon/lat columns.
+    let markets = dir.join("pasar.csv");
+    std::fs::write(
+        &markets,
+        "kode,nama,lon,lat,alamat\nuji_csv_1,Pasar Uji Satu,123.6012,-10.1645,Jl. Uji 1\nuji_csv_2,Pasar Uji Dua,123.5901,-10.1702,\n",
+    )
+    .unwrap();
+    let r = import(&pool, &markets, Target::Markets, None, Some(4326), false)
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.rejected), (2, 0), "{r}");
+    let (x, y, addr): (f64, f64, Option<String>) = sqlx::query_as(
+        "SELECT ST_X(geom), ST_Y(geom), address FROM markets WHERE code = 'uji_csv_1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        (x - 123.6012).abs() < 1e-9 && (y + 10.1645).abs() < 1e-9,
+        "{x} {y}"
+    );
+    assert_eq!(addr.as_deref(), Some("Jl. Uji 1"));
+}
+
+#[tokio::test]
+async fn a_tm3_shapefile_lands_in_the_right_kelurahan() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("tm3");
+    // A 40 m square around a point inside kelurahan Oebobo, in TM-3 zone 51.2 metres.
+    let (x, y): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_PointOnSurface(geom), 23840) AS p \
+           FROM admin_areas WHERE code = '53.71.04.1001') s",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        x > 100_000.0 && y > 300_000.0 && y < 500_000.0,
+        "TM-3 metres: {x} {y}"
+    );
+    let src = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODSZN": "R-3", "NAMOBJ": "TM3 zone"},
+         "geometry": square(x - 20.0, y - 20.0, 40.0)}]});
+    let src_path = write_json(&dir, "tm3.geojson", &src);
+    let shp = dir.join("tm3.shp");
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        "-a_srs",
+        "EPSG:23840",
+        shp.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+    ]);
+    assert!(dir.join("tm3.prj").exists());
+    let r = import(&pool, &shp, Target::Zones, Some("tm3 plan"), None, false)
+        .await
+        .unwrap();
+    assert_eq!(r.imported, 1, "{r}");
+    assert!(r.source_crs.contains("23840"), "{}", r.source_crs);
+    let (kel, area, off): (String, f64, f64) = sqlx::query_as(
+        "SELECT (SELECT a.code FROM admin_areas a WHERE a.level = 'kelurahan' \
+                  AND ST_Contains(a.geom, ST_PointOnSurface(z.geom))), \
+                ST_Area(ST_Transform(z.geom, 23840)), \
+                ST_Distance(ST_Transform(ST_Centroid(z.geom), 23840), ST_SetSRID(ST_MakePoint($1, $2), 23840)) \
+           FROM zones z JOIN zoning_plans p ON p.id = z.plan_id WHERE p.name = 'tm3 plan'",
+    )
+    .bind(x)
+    .bind(y)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(kel, "53.71.04.1001", "the square lies in Oebobo");
+    assert!((area - 1600.0).abs() < 0.5, "area {area} m²");
+    assert!(off < 0.01, "centre {off} m off");
+    let lon: f64 = sqlx::query_scalar(
+        "SELECT ST_X(ST_Centroid(z.geom)) FROM zones z JOIN zoning_plans p ON p.id = z.plan_id \
+          WHERE p.name = 'tm3 plan'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        (123.52..123.70).contains(&lon),
+        "lon {lon} is in Kupang (axis order kept)"
+    );
+}
+
+#[tokio::test]
+async fn invalid_geometries_are_repaired_or_rejected_as_reported() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("invalid");
+    let bowtie = json!({"type": "Polygon", "coordinates": [[
+        [123.61, -10.17], [123.612, -10.168], [123.612, -10.17], [123.61, -10.168], [123.61, -10.17]]]});
+    let src = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODSZN": "R-2", "NAMOBJ": "bowtie"}, "geometry": bowtie},
+        {"type": "Feature", "properties": {"KODSZN": "R-2", "NAMOBJ": "fine"},
+         "geometry": square(123.615, -10.17, 0.001)}]});
+    let p = dir.join("bowtie.gpkg");
+    let src_path = write_json(&dir, "bowtie.geojson", &src);
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        p.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+    ]);
+    let r = import(&pool, &p, Target::Zones, Some("repair plan"), None, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.read, r.imported, r.repaired, r.rejected),
+        (2, 2, 1, 0),
+        "{r}"
+    );
+    assert_eq!(r.repaired_features[0].feature.split(' ').next(), Some("#1"));
+    assert!(r.repaired_features[0].reason_en.contains("repaired"), "{r}");
+    let (parts, valid): (i32, bool) = sqlx::query_as(
+        "SELECT ST_NumGeometries(z.geom), ST_IsValid(z.geom) FROM zones z \
+           JOIN zoning_plans p ON p.id = z.plan_id WHERE p.name = 'repair plan' AND z.name = 'bowtie'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        valid && parts == 2,
+        "the bow-tie became two triangles: {parts}"
+    );
+
+    // A polygon with no area cannot be repaired: rejected with its reason, nothing written.
+    let flat = json!({"type": "Polygon", "coordinates": [[
+        [123.61, -10.17], [123.611, -10.17], [123.612, -10.17], [123.61, -10.17]]]});
+    let src = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODSZN": "R-2", "NAMOBJ": "ok"}, "geometry": square(123.62, -10.17, 0.001)},
+        {"type": "Feature", "properties": {"KODSZN": "R-2", "NAMOBJ": "flat"}, "geometry": flat}]});
+    let src_path = write_json(&dir, "flat.geojson", &src);
+    let r = import(
+        &pool,
+        &src_path,
+        Target::Zones,
+        Some("flat plan"),
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.imported, r.rejected), (0, 1), "{r}");
+    assert!(r.rejected_features[0].feature.starts_with("#2"), "{r}");
+    assert!(r.rejected_features[0].reason_en.contains("area"), "{r}");
+    assert!(!r.committed);
+    assert_eq!(plan_id(&pool, "flat plan").await, None);
+}
+
+#[tokio::test]
+async fn one_broken_feature_in_the_middle_imports_nothing() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("broken");
+    let mut features = Vec::new();
+    for i in 0..9 {
+        let code = if i == 4 { "ZZ-9" } else { "R-4" };
+        features.push(json!({"type": "Feature",
+            "properties": {"KODSZN": code, "NAMOBJ": format!("z{i}")},
+            "geometry": square(123.58 + i as f64 * 0.002, -10.18, 0.001)}));
+    }
+    let src = json!({"type": "FeatureCollection", "features": features});
+    let src_path = write_json(&dir, "broken.geojson", &src);
+    let fgb = dir.join("broken.fgb");
+    ogr2ogr(&[
+        "-f",
+        "FlatGeobuf",
+        "-lco",
+        "SPATIAL_INDEX=NO",
+        fgb.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+    ]);
+    // Into the existing active plan: its zone count must not move.
+    let (active, before): (String, i64) = sqlx::query_as(
+        "SELECT p.name, (SELECT count(*) FROM zones z WHERE z.plan_id = p.id) \
+           FROM zoning_plans p WHERE p.status = 'active'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let r = import(&pool, &fgb, Target::Zones, Some(&active), None, false)
+        .await
+        .unwrap();
+    assert_eq!((r.read, r.imported, r.rejected), (9, 0, 1), "{r}");
+    assert!(r.rejected_features[0].feature.starts_with("#5"), "{r}");
+    assert!(
+        r.rejected_features[0]
+            .reason_en
+            .contains("'ZZ-9' is unknown"),
+        "{r}"
+    );
+    assert!(
+        r.rejected_features[0].reason_id.contains("tidak dikenal"),
+        "{r}"
+    );
+    assert!(r.to_string().contains("nothing was imported"), "{r}");
+    let after: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM zones z JOIN zoning_plans p ON p.id = z.plan_id WHERE p.name = $1",
+    )
+    .bind(&active)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn dry_run_checks_everything_and_writes_nothing() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("dry");
+    let src_path = write_json(&dir, "src.geojson", &zones_geojson());
+    let r = import(
+        &pool,
+        &src_path,
+        Target::Zones,
+        Some("dry plan"),
+        None,
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.read, r.imported, r.rejected), (3, 3, 0), "{r}");
+    assert!(r.dry_run && !r.committed);
+    assert_eq!(
+        plan_id(&pool, "dry plan").await,
+        None,
+        "the new plan was rolled back too"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("bad");
+    let txt = dir.join("notes.txt");
+    std::fs::write(&txt, "this is not a map\n").unwrap();
+    let e = import(&pool, &txt, Target::Markets, None, None, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ImportError::NotGis(_)), "{e}");
+    assert!(e.to_string().contains("not a GIS file"), "{e}");
+    let e = import(
+        &pool,
+        &dir.join("missing.gpkg"),
+        Target::Markets,
+        None,
+        None,
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, ImportError::NoFile(_)), "{e}");
+    // Zones need a plan.
+    let src_path = write_json(&dir, "src.geojson", &zones_geojson());
+    let e = import(&pool, &src_path, Target::Zones, None, None, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ImportError::NeedsPlan(_)), "{e}");
+    // Points are not polygons.
+    let pts = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODSZN": "R-2"}, "geometry": {"type": "Point", "coordinates": [123.6, -10.17]}}]});
+    let p = write_json(&dir, "pts.geojson", &pts);
+    let r = import(&pool, &p, Target::Zones, Some("pts plan"), None, false)
+        .await
+        .unwrap();
+    assert_eq!(r.rejected, 1);
+    assert!(r.rejected_features[0].reason_en.contains("Polygon"), "{r}");
+
+    // The CLI: unknown --into, and a file that is not GIS, as one clear line each.
+    let bin = env!("CARGO_BIN_EXE_ruang");
+    let out = Command::new(bin)
+        .args(["import", txt.to_str().unwrap(), "--into", "roads"])
+        .env("DATABASE_URL", demo_db())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown target 'roads'") && err.contains("zones"),
+        "{err}"
+    );
+    let out = Command::new(bin)
+        .args(["import", txt.to_str().unwrap(), "--into", "markets"])
+        .env("DATABASE_URL", demo_db())
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a GIS file"), "{err}");
+    let out = Command::new(bin)
+        .args([
+            "export",
+            "--from",
+            "markets",
+            "--format",
+            "XLSX",
+            "/tmp/x.xlsx",
+        ])
+        .env("DATABASE_URL", demo_db())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format 'XLSX'"));
+    let out = Command::new(bin)
+        .args([
+            "export",
+            "--from",
+            "markets",
+            "--format",
+            "GPKG",
+            "--filter",
+            "name = 'x'",
+            "/tmp/x.gpkg",
+        ])
+        .env("DATABASE_URL", demo_db())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not yet supported"));
+}
+
+#[tokio::test]
+async fn cli_imports_a_zipped_shapefile_and_exports_in_tm3() {
+    let dir = tmp("cli");
+    let src_path = write_json(&dir, "src.geojson", &zones_geojson());
+    let shpdir = dir.join("shp");
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        shpdir.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+        "-nln",
+        "zona",
+    ]);
+    let zip = dir.join("zona.zip");
+    let st = Command::new("zip")
+        .arg("-jq")
+        .arg(&zip)
+        .args(
+            std::fs::read_dir(&shpdir)
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        )
+        .status();
+    if !st.map(|s| s.success()).unwrap_or(false) {
+        // No zip program: let GDAL write the zipped Shapefile.
+        ogr2ogr(&[
+            "-f",
+            "ESRI Shapefile",
+            zip.with_extension("shp.zip").to_str().unwrap(),
+            src_path.to_str().unwrap(),
+        ]);
+        std::fs::rename(zip.with_extension("shp.zip"), &zip).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_ruang");
+    let out = Command::new(bin)
+        .args([
+            "import",
+            zip.to_str().unwrap(),
+            "--into",
+            "zones",
+            "--plan",
+            "cli plan",
+            "--json",
+        ])
+        .env("DATABASE_URL", demo_db())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["imported"], 3, "{report}");
+    assert_eq!(report["driver"], "ESRI Shapefile");
+    let gpkg = dir.join("tm3.gpkg");
+    let out = Command::new(bin)
+        .args([
+            "export",
+            "--from",
+            "zones",
+            "--format",
+            "GPKG",
+            "--t-srs",
+            "EPSG:23840",
+            gpkg.to_str().unwrap(),
+        ])
+        .env("DATABASE_URL", demo_db())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = Command::new("ogrinfo")
+        .args(["-so", gpkg.to_str().unwrap(), "zones"])
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("23840") || info.contains("TM-3"), "{info}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------
+
+async fn token(pool: &PgPool, role: &str) -> String {
+    let secret = format!("test-{role}-{}", uuid::Uuid::new_v4());
+    sqlx::query(
+        "WITH u AS (INSERT INTO users (email, password_hash, role) VALUES ($1, '$argon2id$v=19$test', $2) \
+         RETURNING id) INSERT INTO api_tokens (user_id, token_hash) SELECT id, $3 FROM u",
+    )
+    .bind(format!("{}@example.test", uuid::Uuid::new_v4()))
+    .bind(role)
+    .bind(ruang::auth::token_hash(&secret))
+    .execute(pool)
+    .await
+    .unwrap();
+    secret
+}
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let b = "ruang-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+async fn call(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let h = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, h, body)
+}
+
+fn post_import(token: Option<&str>, ct: &str, body: Vec<u8>) -> Request<Body> {
+    let mut r = Request::post("/api/imports").header(header::CONTENT_TYPE, ct);
+    if let Some(t) = token {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+fn json_of(b: &[u8]) -> Value {
+    serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
+}
+
+/// Web Mercator tile (x, y) at zoom z holding a lon/lat point.
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = 2f64.powi(z as i32);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat_r = lat.to_radians();
+    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
+        .floor() as u32;
+    (x, y)
+}
+
+#[tokio::test]
+async fn http_import_job_reports_progress_and_the_tiles_change_when_it_commits() {
+    let url = common::demo_database("import_http").await;
+    let pool = pool_on(&url).await;
+    let state = ruang::AppState::new(pool.clone(), Config::default())
+        .await
+        .unwrap();
+    let app = ruang::app(state);
+    let planner = token(&pool, "planner").await;
+    let applicant = token(&pool, "pemohon").await;
+    let (active,): (String,) =
+        sqlx::query_as("SELECT name FROM zoning_plans WHERE status = 'active'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+    // A zone far out at sea in the north-west of the city's box, where no demo zone is.
+    let (lon, lat) = (123.5205, -10.1205);
+    let src = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODSZN": "C-1", "NAMOBJ": "http zone"},
+         "geometry": square(lon, lat, 0.002)}]});
+    let dir = tmp("http");
+    let src_path = write_json(&dir, "src.geojson", &src);
+    let gpkg = dir.join("upload.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&gpkg).unwrap();
+
+    let (x, y) = tile_of(lon + 0.001, lat + 0.001, 14);
+    let tile_uri = format!("/tiles/zones/14/{x}/{y}");
+    let (_, _, before) = call(&app, Request::get(&tile_uri).body(Body::empty()).unwrap()).await;
+
+    // Who may import.
+    let (ct, body) = multipart(
+        &[("into", "zones"), ("plan", &active)],
+        Some(("zona.gpkg", &bytes)),
+    );
+    let (st, _, _) = call(&app, post_import(None, &ct, body.clone())).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _, _) = call(&app, post_import(Some(&applicant), &ct, body.clone())).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Bad requests.
+    let (ct2, b2) = multipart(&[("into", "roads")], Some(("zona.gpkg", &bytes)));
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        json_of(&b)["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("unknown target")
+    );
+    let (ct2, b2) = multipart(&[("into", "zones"), ("plan", "x")], None);
+    let (st, _, _) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (ct2, b2) = multipart(&[("into", "markets")], Some(("notes.txt", b"hello")));
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    let (ct2, b2) = multipart(&[("into", "zones")], Some(("zona.gpkg", &bytes)));
+    let (st, _, _) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "zones without a plan");
+
+    // The job.
+    let (st, h, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let id = json_of(&b)["id"].as_str().unwrap().to_string();
+    assert_eq!(h[header::LOCATION], format!("/api/imports/{id}").as_str());
+    let mut job = Value::Null;
+    for _ in 0..100 {
+        let req = Request::get(format!("/api/imports/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {planner}"))
+            .body(Body::empty())
+            .unwrap();
+        let (st, _, b) = call(&app, req).await;
+        assert_eq!(st, StatusCode::OK);
+        job = json_of(&b);
+        if job["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["report"]["imported"], 1, "{job}");
+    assert_eq!(job["progress"]["read"], 1, "{job}");
+    assert_eq!(job["file_name"], "zona.gpkg");
+    let req = Request::get("/api/imports/00000000-0000-0000-0000-000000000000")
+        .header(header::AUTHORIZATION, format!("Bearer {planner}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&app, req).await.0, StatusCode::NOT_FOUND);
+
+    // The tile over the new zone changes once the change notification arrives.
+    let mut changed = false;
+    for _ in 0..50 {
+        let (st, _, after) = call(&app, Request::get(&tile_uri).body(Body::empty()).unwrap()).await;
+        if st == StatusCode::OK && after != before {
+            changed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        changed,
+        "the zones tile did not change after the import committed"
+    );
+}
+
+#[tokio::test]
+async fn http_export_streams_each_format() {
+    let pool = pool_on(demo_db()).await;
+    let state = ruang::AppState::new(pool.clone(), Config::default())
+        .await
+        .unwrap();
+    let app = ruang::app(state);
+    let markets: i64 = sqlx::query_scalar("SELECT count(*) FROM markets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (st, h, b) = call(
+        &app,
+        Request::get("/api/exports/markets?format=GeoJSON")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/geo+json");
+    assert!(
+        h[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("markets.geojson")
+    );
+    let v = json_of(&b);
+    assert_eq!(v["features"].as_array().unwrap().len() as i64, markets);
+    let (st, h, b) = call(
+        &app,
+        Request::get("/api/exports/admin_areas?format=ESRI%20Shapefile&t_srs=EPSG:23840")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/zip");
+    assert!(b.starts_with(b"PK"), "a zip");
+    for (uri, status) in [
+        ("/api/exports/roads?format=GPKG", StatusCode::NOT_FOUND),
+        ("/api/exports/markets?format=XLSX", StatusCode::BAD_REQUEST),
+        (
+            "/api/exports/markets?format=GPKG&t_srs=EPSG:999999",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/exports/markets?format=GPKG&filter=name%3D'x'",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (st, h, b) = call(&app, Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(st, status, "{uri}: {}", String::from_utf8_lossy(&b));
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    }
+}
