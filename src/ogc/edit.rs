@@ -473,9 +473,9 @@ pub async fn create(
     let crs = content_crs(&headers)?;
     let m = parse_body(&body)?;
     feature_parts(&m, true)?;
-    let props = check_props(c, m.get("properties"), true)?;
     let geom = m.get("geometry").cloned().unwrap_or(Value::Null);
     let geom_sql = check_geometry(&state, c, &geom, crs).await?;
+    let props = check_props(c, m.get("properties"), true)?;
 
     let mut cols = Vec::new();
     let mut vals = Vec::new();
@@ -552,7 +552,6 @@ async fn modify(
     } else if m.get("type").is_some_and(|t| t != "Feature") {
         feature_parts(&m, false)?;
     }
-    let props = check_props(c, m.get("properties"), !patch)?;
     let geom = match m.get("geometry") {
         None => None,
         Some(Value::Null) if patch => {
@@ -567,6 +566,7 @@ async fn modify(
         Some(g) => Some(check_geometry(&state, c, g, crs).await?),
         None => None,
     };
+    let props = check_props(c, m.get("properties"), !patch)?;
 
     let mut sets = Vec::new();
     for p in c.props.iter().filter(|p| p.column.is_some()) {
