@@ -177,25 +177,29 @@ pub async fn landing(
     let description = "Server data spasial Kota Kupang: zonasi RDTR, persetujuan ruang, \
                        kesehatan, harga pangan dan sampah. / Spatial data server for Kota Kupang: \
                        RDTR zoning, spatial-use permits, health, food prices and waste.";
+    // One statement, table names from the constant list above (never from the request).
+    let sql = DATASETS
+        .iter()
+        .map(|(t, _, _)| format!("SELECT '{t}' AS name, count(*) AS n FROM {t}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<(String, i64)> = sqlx::query_as(&sql).fetch_all(&state.pool).await?;
+    let counts: Vec<(&str, &str, &str, i64)> = DATASETS
+        .iter()
+        .map(|(t, id, en)| {
+            let n = rows.iter().find(|(n, _)| n == t).map_or(0, |(_, c)| *c);
+            (*t, *id, *en, n)
+        })
+        .collect();
     if format == Format::Html {
-        // One statement, table names from the constant list above (never from the request).
-        let sql = DATASETS
-            .iter()
-            .map(|(t, _, _)| format!("SELECT '{t}' AS name, count(*) AS n FROM {t}"))
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        let rows: Vec<(String, i64)> = sqlx::query_as(&sql).fetch_all(&state.pool).await?;
-        let counts: Vec<(&str, &str, &str, i64)> = DATASETS
-            .iter()
-            .map(|(t, id, en)| {
-                let n = rows.iter().find(|(n, _)| n == t).map_or(0, |(_, c)| *c);
-                (*t, *id, *en, n)
-            })
-            .collect();
         return Ok(Html(html::landing(&counts)).into_response());
     }
+    let datasets: serde_json::Map<String, Value> = counts
+        .iter()
+        .map(|(t, _, _, n)| (t.to_string(), json!(n)))
+        .collect();
     Ok(json_response(
-        &json!({ "title": title, "description": description, "links": links }),
+        &json!({ "title": title, "description": description, "links": links, "datasets": datasets }),
         "application/json",
     ))
 }
