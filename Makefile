@@ -5,7 +5,7 @@ CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 BIND ?= 127.0.0.1:8080
 
-.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check
+.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-features
 
 deps:
 	@scripts/deps.sh
@@ -48,3 +48,6 @@ bench-tiles: deps
 
 bench-check: deps
 	scripts/bench-check.sh
+
+bench-features: deps
+	scripts/bench-features.sh
