@@ -22,12 +22,15 @@ mkdir -p "$work"
 chmod 755 "$work"
 command -v uvicorn >/dev/null || pip install -q tipg uvicorn
 
+# tipg (asyncpg) cannot use the cluster's Unix socket URL: the cluster also listens on TCP.
+export RUANG_PG_PORT="${PG_PORT:-55439}"
 . scripts/bench-setup.sh
+tipg_url=$(python3 -c "import sys, urllib.parse as u; p = u.urlparse(sys.argv[1]); print(f'postgresql://{p.username}@127.0.0.1:{sys.argv[2]}{p.path}')" "$url" "$RUANG_PG_PORT")
 
 RUANG_LOG=warn DATABASE_URL="$url" "$ruang" serve --bind 127.0.0.1:8093 --no-demo &
 pids+=($!)
 ruang_pid=$!
-DATABASE_URL="$url" TIPG_DB_SCHEMAS='["public"]' TIPG_DB_TABLES='["parcels"]' \
+DATABASE_URL="$tipg_url" TIPG_DB_SCHEMAS='["public"]' \
   uvicorn tipg.main:app --host 127.0.0.1 --port 8094 --workers 2 --log-level warning >"$work/tipg.log" 2>&1 &
 pids+=($!)
 for port in 8093 8094; do
@@ -54,8 +57,8 @@ awk '{print "/collections/parcels/items?limit=10000&bbox=" $1}' "$work/boxes.txt
 # Both must return the same features for the same page: compare numberReturned on a sample.
 feats=0
 for i in 1 50 100 200 300; do
-  a=$(curl -s "http://127.0.0.1:8093$(sed -n "${i}p" "$work/ruang.txt")" | python3 -c "import json,sys; print(json.load(sys.stdin)['numberReturned'])")
-  b=$(curl -s "http://127.0.0.1:8094$(sed -n "${i}p" "$work/tipg.txt")" | python3 -c "import json,sys; print(json.load(sys.stdin)['numberReturned'])")
+  a=$(curl -s "http://127.0.0.1:8093$(sed -n "${i}p" "$work/ruang.txt")" | python3 -c "import json,sys; t=sys.stdin.read(); d=json.loads(t); print(d['numberReturned']) if 'numberReturned' in d else sys.exit('no numberReturned: ' + t[:300])")
+  b=$(curl -s "http://127.0.0.1:8094$(sed -n "${i}p" "$work/tipg.txt")" | python3 -c "import json,sys; t=sys.stdin.read(); d=json.loads(t); print(d['numberReturned']) if 'numberReturned' in d else sys.exit('no numberReturned: ' + t[:300])")
   [ "$a" = "$b" ] || { echo "page $i: ruang returned $a features, tipg $b" >&2; exit 1; }
   feats=$((feats + a))
 done
@@ -87,6 +90,7 @@ for who in ruang tipg ruang10k; do
   printf -v "${who}_p50" '%s' "$(field p50_ms < "$f" | median)"
   printf -v "${who}_p99" '%s' "$(field p99_ms < "$f" | median)"
   printf -v "${who}_non2xx" '%s' "$(field non2xx < "$f" | awk '{s+=$1} END {print s+0}')"
+  printf -v "${who}_errors" '%s' "$(field errors < "$f" | awk '{s+=$1} END {print s+0}')"
 done
 ratio=$(python3 -c "print(f'{$ruang_rps/$tipg_rps:.2f}')")
 rf=$(python3 -c "print(f'{$ruang_rps*$avg:.0f}')")
@@ -102,10 +106,10 @@ $RUNS runs per server, run alternately; the same 500 pages \`/collections/parcel
 (on average $avg features per page, the same count from both servers) cycled on both sides.
 tipg $(pip show tipg 2>/dev/null | sed -n 's/^Version: //p') with 2 uvicorn workers; ruang release build.
 
-| server | pages/s | features/s | p50 / p99 ms | non-2xx |
-|---|---|---|---|---|
-| ruang | $ruang_rps | $rf | $ruang_p50 / $ruang_p99 | $ruang_non2xx |
-| tipg | $tipg_rps | $tf | $tipg_p50 / $tipg_p99 | $tipg_non2xx |
+| server | pages/s | features/s | p50 / p99 ms | non-2xx | wrk errors (timeouts) |
+|---|---|---|---|---|---|
+| ruang | $ruang_rps | $rf | $ruang_p50 / $ruang_p99 | $ruang_non2xx | $ruang_errors |
+| tipg | $tipg_rps | $tf | $tipg_p50 / $tipg_p99 | $tipg_non2xx | $tipg_errors |
 
 ruang ÷ tipg: **${ratio}×**. ruang with \`limit=10000\` pages (whole boxes), $CONN connections: $ruang10k_rps pages/s,
 p50 $ruang10k_p50 ms, p99 $ruang10k_p99 ms; RSS $(( idle_rss / 1024 )) MB before, peak $(( peak_rss / 1024 )) MB during (pages are streamed).
