@@ -5,7 +5,7 @@ CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 BIND ?= 127.0.0.1:8080
 
-.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-monitor bench-import
+.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-monitor bench-import bench-features
 
 deps:
 	@scripts/deps.sh
@@ -53,3 +53,5 @@ bench-monitor: deps
 	scripts/bench-monitor.sh
 bench-import: deps
 	scripts/bench-import.sh
+bench-features: deps
+	scripts/bench-features.sh

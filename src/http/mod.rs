@@ -40,7 +40,6 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
     Router::new()
-        .route("/", get(ops::landing))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .merge(crate::tiles::http::routes())

@@ -1,0 +1,905 @@
+//! CQL2 (OGC API - Features Part 3) to a PostgreSQL `WHERE` fragment with bind parameters.
+//!
+//! Parsing is the `cql2` crate's (developmentseed/cql2-rs, text and JSON encodings); the
+//! translation to SQL is ours, from its expression tree: property names are looked up in the
+//! caller's [`Queryable`] list and replaced by the column expressions it gives (never by the
+//! name the client wrote), and every literal becomes a typed bind parameter (`$n::type`). The
+//! crate's own SQL output is not used.
+//!
+//! Supported: `AND`, `OR`, `NOT`; `=`, `<>`, `<`, `<=`, `>`, `>=`; `LIKE`; `IN`; `BETWEEN`;
+//! `IS NULL`; `CASEI`; arithmetic `+ - * /`; the eight spatial predicates `S_INTERSECTS`,
+//! `S_WITHIN`, `S_CONTAINS`, `S_DISJOINT`, `S_EQUALS`, `S_TOUCHES`, `S_CROSSES`, `S_OVERLAPS` with
+//! WKT, GeoJSON or `BBOX(...)` geometries in the filter CRS; the temporal predicates
+//! `T_BEFORE`, `T_AFTER`, `T_MEETS`, `T_METBY`, `T_OVERLAPS`, `T_OVERLAPPEDBY`, `T_STARTS`,
+//! `T_STARTEDBY`, `T_DURING`, `T_CONTAINS`, `T_FINISHES`, `T_FINISHEDBY`, `T_EQUALS`,
+//! `T_DISJOINT`, `T_INTERSECTS` on instants (`TIMESTAMP`, `DATE`, date/time properties) and
+//! intervals (`INTERVAL(a, b)`, `..` for an open end). Not supported (400): `ACCENTI`, array
+//! predicates, functions.
+//!
+//! The pure function [`to_sql`] is what other parts of ruang (the GDAL export) reuse; the HTTP
+//! layer uses [`translate_into`] to append to parameters it has already bound.
+
+use chrono::{DateTime, NaiveDate};
+use cql2::Expr;
+
+use super::crs::Crs;
+
+/// The type of a queryable property, as JSON Schema and SQL see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// A calendar date (`date` column).
+    Date,
+    /// An instant (`timestamptz` column).
+    DateTime,
+    /// The feature geometry (stored in EPSG:4326, lon/lat).
+    Geometry,
+}
+
+/// A property a filter may name, and the SQL expression it stands for.
+#[derive(Debug, Clone)]
+pub struct Queryable {
+    pub name: String,
+    /// A trusted SQL expression (e.g. `t."zone_code"`), written by ruang, never by a client.
+    pub sql: String,
+    pub ty: QType,
+}
+
+/// A filter's encoding (`filter-lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterLang {
+    Text,
+    Json,
+}
+
+impl FilterLang {
+    pub fn parse(s: &str) -> Option<FilterLang> {
+        match s {
+            "cql2-text" => Some(FilterLang::Text),
+            "cql2-json" => Some(FilterLang::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A value bound to a `$n` placeholder. The placeholder carries its SQL type as a cast.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BindValue {
+    Text(String),
+    Float(f64),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Why a filter was refused. Every case is the client's doing (HTTP 400).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Cql2Error {
+    #[error("the filter cannot be parsed: {0}")]
+    Parse(String),
+    #[error("unknown property '{name}'; queryable properties: {}", queryables.join(", "))]
+    UnknownProperty {
+        name: String,
+        queryables: Vec<String>,
+    },
+    #[error("{0} is not supported")]
+    Unsupported(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Cql2Error {
+    /// The message in Bahasa Indonesia.
+    pub fn detail_id(&self) -> String {
+        match self {
+            Cql2Error::Parse(m) => format!("Filter tidak dapat dibaca: {m}"),
+            Cql2Error::UnknownProperty { name, queryables } => format!(
+                "Properti '{name}' tidak dikenal; properti yang dapat difilter: {}",
+                queryables.join(", ")
+            ),
+            Cql2Error::Unsupported(m) => format!("{m} tidak didukung"),
+            Cql2Error::Invalid(m) => format!("Filter tidak valid: {m}"),
+        }
+    }
+}
+
+/// Parameters bound so far; placeholders are numbered in push order.
+#[derive(Debug, Default, Clone)]
+pub struct SqlParams {
+    pub binds: Vec<BindValue>,
+}
+
+impl SqlParams {
+    /// Binds `v` and returns its placeholder with the SQL cast `cast` (e.g. `$3::text`).
+    pub fn push(&mut self, v: BindValue, cast: &str) -> String {
+        self.binds.push(v);
+        format!("${}::{cast}", self.binds.len())
+    }
+}
+
+/// Parses a CQL2 filter and translates it into a `WHERE` fragment whose placeholders start at
+/// `$1`, with the values to bind in order.
+pub fn to_sql(
+    filter: &str,
+    lang: FilterLang,
+    queryables: &[Queryable],
+    filter_crs: Crs,
+) -> Result<(String, Vec<BindValue>), Cql2Error> {
+    let mut params = SqlParams::default();
+    let sql = translate_into(&mut params, filter, lang, queryables, filter_crs)?;
+    Ok((sql, params.binds))
+}
+
+/// Like [`to_sql`], appending to parameters already bound.
+pub fn translate_into(
+    params: &mut SqlParams,
+    filter: &str,
+    lang: FilterLang,
+    queryables: &[Queryable],
+    filter_crs: Crs,
+) -> Result<String, Cql2Error> {
+    if filter.len() > 256 * 1024 {
+        return Err(Cql2Error::Invalid(
+            "the filter is longer than 256 KiB".into(),
+        ));
+    }
+    let expr = match lang {
+        FilterLang::Text => {
+            // The text parser stops quietly at the first thing it cannot read ("a = 1 xyz"
+            // parses as "a = 1"). Inside parentheses that the filter cannot close early it
+            // must read the whole filter or fail.
+            check_parens(filter)?;
+            cql2::parse_text(&format!("({filter})")).map_err(|e| Cql2Error::Parse(short(&e)))?
+        }
+        FilterLang::Json => cql2::parse_json(filter).map_err(|e| Cql2Error::Parse(short(&e)))?,
+    };
+    let mut t = Translator {
+        params,
+        queryables,
+        crs: filter_crs,
+        depth: 0,
+    };
+    t.condition(&expr)
+}
+
+/// Parentheses outside quotes must balance and never close more than they opened.
+fn check_parens(filter: &str) -> Result<(), Cql2Error> {
+    let mut depth = 0i64;
+    let mut quote: Option<char> = None;
+    for ch in filter.chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err(Cql2Error::Parse("unbalanced ')'".into()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if quote.is_some() {
+        return Err(Cql2Error::Parse("unterminated quote".into()));
+    }
+    if depth != 0 {
+        return Err(Cql2Error::Parse("unbalanced '('".into()));
+    }
+    Ok(())
+}
+
+/// A number written as a constant expression (cql2-text writes -1.5 as -1 * 1.5).
+fn const_num(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Float(f) if f.is_finite() => Some(*f),
+        Expr::Operation { op, args } if args.len() == 2 => {
+            let (a, b) = (const_num(&args[0])?, const_num(&args[1])?);
+            let v = match op.as_str() {
+                "*" => a * b,
+                "+" => a + b,
+                "-" => a - b,
+                _ => return None,
+            };
+            v.is_finite().then_some(v)
+        }
+        _ => None,
+    }
+}
+
+fn short(e: &dyn std::fmt::Display) -> String {
+    let s = e.to_string().replace('\n', " ");
+    if s.len() > 300 {
+        format!("{}…", &s[..s.floor_char_boundary(300)])
+    } else {
+        s
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Text,
+    Num,
+    Bool,
+    Time,
+    Geom,
+    /// `NULL`: fits any type.
+    Null,
+}
+
+impl Ty {
+    fn of(q: QType) -> Ty {
+        match q {
+            QType::String => Ty::Text,
+            QType::Integer | QType::Number => Ty::Num,
+            QType::Boolean => Ty::Bool,
+            QType::Date | QType::DateTime => Ty::Time,
+            QType::Geometry => Ty::Geom,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Text => "a string",
+            Ty::Num => "a number",
+            Ty::Bool => "a boolean",
+            Ty::Time => "a date or time",
+            Ty::Geom => "a geometry",
+            Ty::Null => "NULL",
+        }
+    }
+}
+
+struct Val {
+    sql: String,
+    ty: Ty,
+}
+
+struct Translator<'a> {
+    params: &'a mut SqlParams,
+    queryables: &'a [Queryable],
+    crs: Crs,
+    depth: usize,
+}
+
+const MAX_DEPTH: usize = 64;
+
+impl Translator<'_> {
+    fn property(&self, name: &str) -> Result<&Queryable, Cql2Error> {
+        self.queryables
+            .iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| Cql2Error::UnknownProperty {
+                name: name.chars().take(100).collect(),
+                queryables: self.queryables.iter().map(|q| q.name.clone()).collect(),
+            })
+    }
+
+    /// An expression that is true or false.
+    fn condition(&mut self, e: &Expr) -> Result<String, Cql2Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Cql2Error::Invalid("the filter is nested too deeply".into()));
+        }
+        let out = self.condition_inner(e);
+        self.depth -= 1;
+        out
+    }
+
+    fn condition_inner(&mut self, e: &Expr) -> Result<String, Cql2Error> {
+        match e {
+            Expr::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
+            Expr::Property { .. } => {
+                let v = self.value(e, None)?;
+                if v.ty != Ty::Bool {
+                    return Err(Cql2Error::Invalid(format!(
+                        "a property used as a condition must be a boolean; this one is {}",
+                        v.ty.name()
+                    )));
+                }
+                Ok(v.sql)
+            }
+            Expr::Operation { op, args } => {
+                let lop = op.to_ascii_lowercase();
+                match lop.as_str() {
+                    "and" | "or" => {
+                        if args.is_empty() {
+                            return Err(Cql2Error::Invalid(format!("{op} needs arguments")));
+                        }
+                        let parts = args
+                            .iter()
+                            .map(|a| self.condition(a))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let sep = if lop == "and" { " AND " } else { " OR " };
+                        Ok(format!("({})", parts.join(sep)))
+                    }
+                    "not" => {
+                        let [a] = arity::<1>(op, args)?;
+                        Ok(format!("(NOT {})", self.condition(a)?))
+                    }
+                    "=" | "<>" | "<" | "<=" | ">" | ">=" => {
+                        let [a, b] = arity::<2>(op, args)?;
+                        let (va, vb) = self.pair(a, b)?;
+                        if va.ty == Ty::Geom || vb.ty == Ty::Geom {
+                            return Err(Cql2Error::Invalid(
+                                "geometries are compared with S_EQUALS, not with =".into(),
+                            ));
+                        }
+                        if lop != "=" && lop != "<>" && va.ty == Ty::Bool {
+                            return Err(Cql2Error::Invalid(
+                                "booleans can only be compared with = and <>".into(),
+                            ));
+                        }
+                        Ok(format!("({} {lop} {})", va.sql, vb.sql))
+                    }
+                    "like" => {
+                        let [a, b] = arity::<2>(op, args)?;
+                        let (va, vb) = self.pair(a, b)?;
+                        if va.ty != Ty::Text || vb.ty != Ty::Text {
+                            return Err(Cql2Error::Invalid(
+                                "LIKE compares strings with a string pattern".into(),
+                            ));
+                        }
+                        Ok(format!("({} LIKE {})", va.sql, vb.sql))
+                    }
+                    "between" => {
+                        let [a, lo, hi] = arity::<3>(op, args)?;
+                        let (va, vlo) = self.pair(a, lo)?;
+                        let vhi = self.value(hi, Some(va.ty))?;
+                        check_same(&va, &vhi)?;
+                        if va.ty != Ty::Num && va.ty != Ty::Time {
+                            return Err(Cql2Error::Invalid(
+                                "BETWEEN needs numbers or dates".into(),
+                            ));
+                        }
+                        Ok(format!("({} BETWEEN {} AND {})", va.sql, vlo.sql, vhi.sql))
+                    }
+                    "in" => {
+                        let [a, list] = arity::<2>(op, args)?;
+                        let Expr::Array(items) = list else {
+                            return Err(Cql2Error::Invalid("IN needs a list".into()));
+                        };
+                        if items.is_empty() {
+                            return Err(Cql2Error::Invalid("IN needs a non-empty list".into()));
+                        }
+                        let va = self.value(a, None)?;
+                        let mut vals = Vec::with_capacity(items.len().min(1000));
+                        for it in items {
+                            let v = self.value(it, Some(va.ty))?;
+                            check_same(&va, &v)?;
+                            vals.push(v.sql);
+                        }
+                        Ok(format!("({} IN ({}))", va.sql, vals.join(", ")))
+                    }
+                    "isnull" => {
+                        let [a] = arity::<1>(op, args)?;
+                        let v = self.value(a, None)?;
+                        Ok(format!("({} IS NULL)", v.sql))
+                    }
+                    s if s.starts_with("s_") => self.spatial(op, &lop, args),
+                    s if s.starts_with("t_") => self.temporal(op, &lop, args),
+                    s if s.starts_with("a_") => {
+                        Err(Cql2Error::Unsupported(format!("the array predicate {op}")))
+                    }
+                    _ => Err(Cql2Error::Unsupported(format!(
+                        "the operator or function '{}'",
+                        op.chars().take(50).collect::<String>()
+                    ))),
+                }
+            }
+            _ => Err(Cql2Error::Invalid(
+                "the filter must be a condition (a comparison or predicate)".into(),
+            )),
+        }
+    }
+
+    /// Translates two operands that must share a type; an untyped literal takes the type of
+    /// the other side (a string next to a date property is read as a date).
+    fn pair(&mut self, a: &Expr, b: &Expr) -> Result<(Val, Val), Cql2Error> {
+        let (va, vb) = if is_plain_literal(a) && !is_plain_literal(b) {
+            let vb = self.value(b, None)?;
+            let va = self.value(a, Some(vb.ty))?;
+            (va, vb)
+        } else {
+            let va = self.value(a, None)?;
+            let vb = self.value(b, Some(va.ty))?;
+            (va, vb)
+        };
+        check_same(&va, &vb)?;
+        Ok((va, vb))
+    }
+
+    /// A scalar value. `hint` is the type the other side of a comparison has.
+    fn value(&mut self, e: &Expr, hint: Option<Ty>) -> Result<Val, Cql2Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Cql2Error::Invalid("the filter is nested too deeply".into()));
+        }
+        let out = self.value_inner(e, hint);
+        self.depth -= 1;
+        out
+    }
+
+    fn value_inner(&mut self, e: &Expr, hint: Option<Ty>) -> Result<Val, Cql2Error> {
+        match e {
+            Expr::Property { property } => {
+                let q = self.property(property)?;
+                Ok(Val {
+                    sql: q.sql.clone(),
+                    ty: Ty::of(q.ty),
+                })
+            }
+            Expr::Literal(s) => match hint {
+                Some(Ty::Time) => self.instant(s),
+                Some(Ty::Num) => Err(Cql2Error::Invalid(format!(
+                    "'{}' is a string where a number is expected",
+                    clip(s)
+                ))),
+                Some(Ty::Bool) => Err(Cql2Error::Invalid(format!(
+                    "'{}' is a string where true or false is expected",
+                    clip(s)
+                ))),
+                _ => Ok(Val {
+                    sql: self.params.push(BindValue::Text(s.clone()), "text"),
+                    ty: Ty::Text,
+                }),
+            },
+            Expr::Float(f) => {
+                if !f.is_finite() {
+                    return Err(Cql2Error::Invalid("numbers must be finite".into()));
+                }
+                Ok(Val {
+                    sql: self.params.push(BindValue::Float(*f), "float8"),
+                    ty: Ty::Num,
+                })
+            }
+            Expr::Bool(b) => Ok(Val {
+                sql: self.params.push(BindValue::Bool(*b), "boolean"),
+                ty: Ty::Bool,
+            }),
+            Expr::Null => Ok(Val {
+                sql: "NULL".into(),
+                ty: Ty::Null,
+            }),
+            Expr::Timestamp { timestamp } => match timestamp.as_ref() {
+                Expr::Literal(s) => self.instant(s),
+                _ => Err(Cql2Error::Invalid("TIMESTAMP needs a string".into())),
+            },
+            Expr::Date { date } => match date.as_ref() {
+                Expr::Literal(s) => self.date(s),
+                _ => Err(Cql2Error::Invalid("DATE needs a string".into())),
+            },
+            Expr::Geometry(_) | Expr::BBox { .. } => self.geometry(e),
+            Expr::Operation { op, args } => {
+                let lop = op.to_ascii_lowercase();
+                match lop.as_str() {
+                    "casei" => {
+                        let [a] = arity::<1>(op, args)?;
+                        let v = self.value(a, Some(Ty::Text))?;
+                        if v.ty != Ty::Text {
+                            return Err(Cql2Error::Invalid("CASEI needs a string".into()));
+                        }
+                        Ok(Val {
+                            sql: format!("lower({})", v.sql),
+                            ty: Ty::Text,
+                        })
+                    }
+                    "+" | "-" | "*" | "/" => {
+                        if args.len() < 2 {
+                            return Err(Cql2Error::Invalid(format!("{op} needs two operands")));
+                        }
+                        let mut parts = Vec::new();
+                        for a in args {
+                            let v = self.value(a, Some(Ty::Num))?;
+                            if v.ty != Ty::Num {
+                                return Err(Cql2Error::Invalid(format!(
+                                    "arithmetic needs numbers, not {}",
+                                    v.ty.name()
+                                )));
+                            }
+                            parts.push(format!("({})::float8", v.sql));
+                        }
+                        let sql = if lop == "/" {
+                            parts
+                                .into_iter()
+                                .reduce(|a, b| format!("({a} / NULLIF({b}, 0))"))
+                                .unwrap_or_default()
+                        } else {
+                            format!("({})", parts.join(&format!(" {lop} ")))
+                        };
+                        Ok(Val { sql, ty: Ty::Num })
+                    }
+                    "accenti" => Err(Cql2Error::Unsupported("ACCENTI".into())),
+                    _ => Err(Cql2Error::Invalid(format!(
+                        "'{}' is a condition where a value is expected",
+                        op.chars().take(50).collect::<String>()
+                    ))),
+                }
+            }
+            Expr::Array(_) => Err(Cql2Error::Invalid("a list is only allowed after IN".into())),
+            Expr::Interval { .. } => Err(Cql2Error::Invalid(
+                "an INTERVAL is only allowed in a temporal predicate".into(),
+            )),
+        }
+    }
+
+    fn instant(&mut self, s: &str) -> Result<Val, Cql2Error> {
+        if DateTime::parse_from_rfc3339(s).is_ok() {
+            Ok(Val {
+                sql: self
+                    .params
+                    .push(BindValue::Text(s.to_string()), "timestamptz"),
+                ty: Ty::Time,
+            })
+        } else if NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+            self.date(s)
+        } else {
+            Err(Cql2Error::Invalid(format!(
+                "'{}' is not a date (YYYY-MM-DD) or an RFC 3339 time",
+                clip(s)
+            )))
+        }
+    }
+
+    fn date(&mut self, s: &str) -> Result<Val, Cql2Error> {
+        if NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() {
+            return Err(Cql2Error::Invalid(format!(
+                "'{}' is not a date (YYYY-MM-DD)",
+                clip(s)
+            )));
+        }
+        Ok(Val {
+            sql: self.params.push(BindValue::Text(s.to_string()), "date"),
+            ty: Ty::Time,
+        })
+    }
+
+    /// A geometry operand in the storage CRS (EPSG:4326, lon/lat).
+    fn geometry(&mut self, e: &Expr) -> Result<Val, Cql2Error> {
+        let srid = self.crs.srid();
+        match e {
+            Expr::Property { .. } => {
+                let v = self.value(e, None)?;
+                if v.ty != Ty::Geom {
+                    return Err(Cql2Error::Invalid(format!(
+                        "spatial predicates need a geometry; this property is {}",
+                        v.ty.name()
+                    )));
+                }
+                Ok(v)
+            }
+            Expr::Geometry(g) => {
+                let wkt = g
+                    .to_wkt()
+                    .map_err(|e| Cql2Error::Invalid(format!("bad geometry: {}", short(&e))))?;
+                if wkt.parse::<wkt::Wkt<f64>>().is_err() {
+                    return Err(Cql2Error::Invalid(format!(
+                        "bad geometry: '{}'",
+                        clip(&wkt)
+                    )));
+                }
+                let p = self.params.push(BindValue::Text(wkt), "text");
+                Ok(Val {
+                    sql: self
+                        .crs
+                        .to_storage_sql(&format!("ST_GeomFromText({p}, {srid})")),
+                    ty: Ty::Geom,
+                })
+            }
+            Expr::BBox { bbox: args } | Expr::Operation { args, .. }
+                if matches!(e, Expr::BBox { .. })
+                    || matches!(e, Expr::Operation { op, .. } if op.eq_ignore_ascii_case("bbox")) =>
+            {
+                let nums = args
+                    .iter()
+                    .map(|b| {
+                        const_num(b)
+                            .ok_or_else(|| Cql2Error::Invalid("BBOX needs 4 or 6 numbers".into()))
+                    })
+                    .collect::<Result<Vec<f64>, _>>()?;
+                let (x1, y1, x2, y2) = match nums.as_slice() {
+                    [a, b, c, d] => (*a, *b, *c, *d),
+                    [a, b, _, d, e, _] => (*a, *b, *d, *e),
+                    _ => return Err(Cql2Error::Invalid("BBOX needs 4 or 6 numbers".into())),
+                };
+                let ps: Vec<String> = [x1, y1, x2, y2]
+                    .into_iter()
+                    .map(|v| self.params.push(BindValue::Float(v), "float8"))
+                    .collect();
+                Ok(Val {
+                    sql: self.crs.to_storage_sql(&format!(
+                        "ST_MakeEnvelope({}, {}, {}, {}, {srid})",
+                        ps[0], ps[1], ps[2], ps[3]
+                    )),
+                    ty: Ty::Geom,
+                })
+            }
+            _ => Err(Cql2Error::Invalid(
+                "spatial predicates need a geometry property, a WKT or GeoJSON geometry or a BBOX"
+                    .into(),
+            )),
+        }
+    }
+
+    fn spatial(&mut self, op: &str, lop: &str, args: &[Box<Expr>]) -> Result<String, Cql2Error> {
+        let f = match lop {
+            "s_intersects" => "ST_Intersects",
+            "s_within" => "ST_Within",
+            "s_contains" => "ST_Contains",
+            "s_disjoint" => "ST_Disjoint",
+            "s_equals" => "ST_Equals",
+            "s_touches" => "ST_Touches",
+            "s_crosses" => "ST_Crosses",
+            "s_overlaps" => "ST_Overlaps",
+            _ => {
+                return Err(Cql2Error::Unsupported(format!(
+                    "the spatial predicate {}",
+                    clip(op)
+                )));
+            }
+        };
+        let [a, b] = arity::<2>(op, args)?;
+        let ga = self.geometry(a)?;
+        let gb = self.geometry(b)?;
+        Ok(format!("{f}({}, {})", ga.sql, gb.sql))
+    }
+
+    /// A temporal operand as (start, end) SQL; an instant has start = end.
+    fn period(&mut self, e: &Expr) -> Result<(String, String), Cql2Error> {
+        match e {
+            Expr::Interval { interval } => {
+                let [a, b] = interval.as_slice() else {
+                    return Err(Cql2Error::Invalid("INTERVAL needs two ends".into()));
+                };
+                let start = self.bound(a, "'-infinity'::timestamptz")?;
+                let end = self.bound(b, "'infinity'::timestamptz")?;
+                Ok((start, end))
+            }
+            _ => {
+                let v = self.value(e, Some(Ty::Time))?;
+                if v.ty != Ty::Time {
+                    return Err(Cql2Error::Invalid(format!(
+                        "temporal predicates need dates, times or intervals, not {}",
+                        v.ty.name()
+                    )));
+                }
+                Ok((v.sql.clone(), v.sql))
+            }
+        }
+    }
+
+    fn bound(&mut self, e: &Expr, open: &str) -> Result<String, Cql2Error> {
+        if let Expr::Literal(s) = e
+            && s == ".."
+        {
+            return Ok(open.to_string());
+        }
+        let v = self.value(e, Some(Ty::Time))?;
+        if v.ty != Ty::Time {
+            return Err(Cql2Error::Invalid(
+                "the ends of an INTERVAL must be dates, times or '..'".into(),
+            ));
+        }
+        Ok(v.sql)
+    }
+
+    fn temporal(&mut self, op: &str, lop: &str, args: &[Box<Expr>]) -> Result<String, Cql2Error> {
+        let [a, b] = arity::<2>(op, args)?;
+        let (s1, e1) = self.period(a)?;
+        let (s2, e2) = self.period(b)?;
+        let sql = match lop {
+            "t_before" => format!("({e1} < {s2})"),
+            "t_after" => format!("({s1} > {e2})"),
+            "t_meets" => format!("({e1} = {s2})"),
+            "t_metby" => format!("({s1} = {e2})"),
+            "t_overlaps" => format!("({s1} < {s2} AND {e1} > {s2} AND {e1} < {e2})"),
+            "t_overlappedby" => format!("({s2} < {s1} AND {e2} > {s1} AND {e2} < {e1})"),
+            "t_starts" => format!("({s1} = {s2} AND {e1} < {e2})"),
+            "t_startedby" => format!("({s1} = {s2} AND {e1} > {e2})"),
+            "t_during" => format!("({s1} > {s2} AND {e1} < {e2})"),
+            "t_contains" => format!("({s1} < {s2} AND {e1} > {e2})"),
+            "t_finishes" => format!("({s1} > {s2} AND {e1} = {e2})"),
+            "t_finishedby" => format!("({s1} < {s2} AND {e1} = {e2})"),
+            "t_equals" => format!("({s1} = {s2} AND {e1} = {e2})"),
+            "t_disjoint" => format!("({e1} < {s2} OR {s1} > {e2})"),
+            "t_intersects" => format!("({s1} <= {e2} AND {e1} >= {s2})"),
+            _ => {
+                return Err(Cql2Error::Unsupported(format!(
+                    "the temporal predicate {}",
+                    clip(op)
+                )));
+            }
+        };
+        Ok(sql)
+    }
+}
+
+fn is_plain_literal(e: &Expr) -> bool {
+    matches!(e, Expr::Literal(_) | Expr::Null)
+}
+
+fn check_same(a: &Val, b: &Val) -> Result<(), Cql2Error> {
+    if a.ty == b.ty || a.ty == Ty::Null || b.ty == Ty::Null {
+        Ok(())
+    } else {
+        Err(Cql2Error::Invalid(format!(
+            "{} cannot be compared with {}",
+            a.ty.name(),
+            b.ty.name()
+        )))
+    }
+}
+
+fn arity<'a, const N: usize>(op: &str, args: &'a [Box<Expr>]) -> Result<[&'a Expr; N], Cql2Error> {
+    if args.len() != N {
+        return Err(Cql2Error::Invalid(format!(
+            "{} needs {N} argument(s), got {}",
+            clip(op),
+            args.len()
+        )));
+    }
+    Ok(std::array::from_fn(|i| args[i].as_ref()))
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qs() -> Vec<Queryable> {
+        vec![
+            Queryable {
+                name: "zone_code".into(),
+                sql: "t.\"zone_code\"".into(),
+                ty: QType::String,
+            },
+            Queryable {
+                name: "kdb_max".into(),
+                sql: "t.\"kdb_max\"".into(),
+                ty: QType::Number,
+            },
+            Queryable {
+                name: "plan_active".into(),
+                sql: "t.\"plan_active\"".into(),
+                ty: QType::Boolean,
+            },
+            Queryable {
+                name: "reported_at".into(),
+                sql: "t.\"reported_at\"".into(),
+                ty: QType::DateTime,
+            },
+            Queryable {
+                name: "geometry".into(),
+                sql: "t.\"geom\"".into(),
+                ty: QType::Geometry,
+            },
+        ]
+    }
+
+    fn text(f: &str) -> Result<(String, Vec<BindValue>), Cql2Error> {
+        to_sql(f, FilterLang::Text, &qs(), Crs::Crs84)
+    }
+
+    #[test]
+    fn comparisons_become_bound_parameters() {
+        let (sql, b) = text("zone_code = 'R-2' AND kdb_max >= 60").unwrap();
+        assert_eq!(
+            sql,
+            "((t.\"zone_code\" = $1::text) AND (t.\"kdb_max\" >= $2::float8))"
+        );
+        assert_eq!(
+            b,
+            vec![BindValue::Text("R-2".into()), BindValue::Float(60.0)]
+        );
+    }
+
+    #[test]
+    fn text_and_json_give_the_same_sql() {
+        let (a, ba) = text("zone_code IN ('R-2','K-1') OR NOT plan_active").unwrap();
+        let (b, bb) = to_sql(
+            r#"{"op":"or","args":[{"op":"in","args":[{"property":"zone_code"},["R-2","K-1"]]},
+               {"op":"not","args":[{"property":"plan_active"}]}]}"#,
+            FilterLang::Json,
+            &qs(),
+            Crs::Crs84,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(ba, bb);
+    }
+
+    #[test]
+    fn like_between_isnull() {
+        let (sql, _) =
+            text("zone_code LIKE 'R-%' AND kdb_max BETWEEN 40 AND 70 AND zone_code IS NULL")
+                .unwrap();
+        assert!(sql.contains("LIKE $1::text"), "{sql}");
+        assert!(sql.contains("BETWEEN $2::float8 AND $3::float8"), "{sql}");
+        assert!(sql.contains("IS NULL"), "{sql}");
+    }
+
+    #[test]
+    fn spatial_predicates_with_wkt_and_crs() {
+        let (sql, b) = text("S_INTERSECTS(geometry, POINT(123.6 -10.17))").unwrap();
+        assert_eq!(
+            sql,
+            "ST_Intersects(t.\"geom\", ST_GeomFromText($1::text, 4326))"
+        );
+        assert!(matches!(&b[0], BindValue::Text(w) if w.starts_with("POINT")));
+        let (sql, _) = to_sql(
+            "S_WITHIN(geometry, BBOX(-10.2, 123.5, -10.1, 123.7))",
+            FilterLang::Text,
+            &qs(),
+            Crs::Epsg4326,
+        )
+        .unwrap();
+        assert!(
+            sql.starts_with("ST_Within(t.\"geom\", ST_FlipCoordinates(ST_MakeEnvelope("),
+            "{sql}"
+        );
+        let (sql, _) = to_sql(
+            "S_CONTAINS(geometry, POINT(600000 8870000))",
+            FilterLang::Text,
+            &qs(),
+            Crs::Utm51s,
+        )
+        .unwrap();
+        assert!(
+            sql.contains("ST_Transform(ST_GeomFromText($1::text, 32751), 4326)"),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn temporal_predicates() {
+        let (sql, b) =
+            text("T_DURING(reported_at, INTERVAL('2025-01-01T00:00:00Z', '..'))").unwrap();
+        assert_eq!(
+            sql,
+            "(t.\"reported_at\" > $1::timestamptz AND t.\"reported_at\" < 'infinity'::timestamptz)"
+        );
+        assert_eq!(b.len(), 1);
+        let (sql, _) = text("T_BEFORE(reported_at, DATE('2025-01-01'))").unwrap();
+        assert_eq!(sql, "(t.\"reported_at\" < $1::date)");
+        // A string compared with a date property is read as a date.
+        let (sql, _) = text("reported_at > '2025-03-01'").unwrap();
+        assert_eq!(sql, "(t.\"reported_at\" > $1::date)");
+    }
+
+    #[test]
+    fn refusals() {
+        match text("nope = 1") {
+            Err(Cql2Error::UnknownProperty { name, queryables }) => {
+                assert_eq!(name, "nope");
+                assert!(queryables.contains(&"zone_code".to_string()));
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            "zone_code = ",
+            "zone_code = 5",
+            "kdb_max = 'x'",
+            "reported_at > 'yesterday'",
+            "S_INTERSECTS(zone_code, POINT(1 2))",
+            "zone_code = 'a'; DROP TABLE zones; --",
+            "ACCENTI(zone_code) = 'a'",
+            "zone_code = 'a' xyz",
+            "zone_code = 'a' AND",
+            "zone_code = 'a') OR (1=1",
+            "zone_code = 'a'' OR ''1''=''1",
+        ] {
+            assert!(text(bad).is_err(), "{bad} should be refused");
+        }
+        // A quoted identifier that tries to break out is still just an unknown name.
+        assert!(matches!(
+            text("\"zone_code\"\"; DROP TABLE zones; --\" = 'x'"),
+            Err(Cql2Error::UnknownProperty { .. }) | Err(Cql2Error::Parse(_))
+        ));
+    }
+}
