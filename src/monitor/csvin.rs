@@ -299,6 +299,26 @@ impl<T: Clone> NameIndex<T> {
     pub fn suggest(&self, name: &str) -> Vec<String> {
         suggest(name, self.display.iter().map(|s| s.as_str()))
     }
+
+    /// The id of `value`, found in column `column` of the row on `line`; an unknown name adds
+    /// that row's error (`unknown_id` / `unknown_en`) with the nearest known names to `errors`.
+    pub fn lookup(
+        &self,
+        line: u64,
+        column: &str,
+        value: &str,
+        (unknown_id, unknown_en): (&str, &str),
+        errors: &mut Vec<RowError>,
+    ) -> Option<T> {
+        let found = self.get(value);
+        if found.is_none() {
+            errors.push(
+                RowError::new(line, Some(column), Some(value), unknown_id, unknown_en)
+                    .with_suggestions(self.suggest(value)),
+            );
+        }
+        found
+    }
 }
 
 #[cfg(test)]

@@ -868,44 +868,32 @@ pub async fn import(pool: &PgPool, bytes: &[u8]) -> Result<ImportReport, Monitor
                 errors.push(empty("market"));
                 None
             }
-            Some(m) => {
-                let id = markets.get(m);
-                if id.is_none() {
-                    errors.push(
-                        RowError::new(
-                            r.line,
-                            Some("market"),
-                            Some(m),
-                            "Pasar tidak dikenal (kode, nama atau nama lain).",
-                            "Unknown market (code, name or alias).",
-                        )
-                        .with_suggestions(markets.suggest(m)),
-                    );
-                }
-                id
-            }
+            Some(m) => markets.lookup(
+                r.line,
+                "market",
+                m,
+                (
+                    "Pasar tidak dikenal (kode, nama atau nama lain).",
+                    "Unknown market (code, name or alias).",
+                ),
+                &mut errors,
+            ),
         };
         let commodity = match r.get("commodity") {
             None => {
                 errors.push(empty("commodity"));
                 None
             }
-            Some(c) => {
-                let id = commodities.get(c);
-                if id.is_none() {
-                    errors.push(
-                        RowError::new(
-                            r.line,
-                            Some("commodity"),
-                            Some(c),
-                            "Komoditas tidak dikenal (kode atau nama).",
-                            "Unknown commodity (code or name).",
-                        )
-                        .with_suggestions(commodities.suggest(c)),
-                    );
-                }
-                id
-            }
+            Some(c) => commodities.lookup(
+                r.line,
+                "commodity",
+                c,
+                (
+                    "Komoditas tidak dikenal (kode atau nama).",
+                    "Unknown commodity (code or name).",
+                ),
+                &mut errors,
+            ),
         };
         let price = match r.get("price") {
             None => {

@@ -570,19 +570,18 @@ pub async fn import(pool: &PgPool, bytes: &[u8]) -> Result<ImportReport, Monitor
                 "Kolom unit kosong.",
                 "The column unit is empty.",
             )),
-            Some(u) if level == "kelurahan" => match kel.get(u) {
-                Some(code) => kelurahan = Some(code),
-                None => errors.push(
-                    RowError::new(
-                        r.line,
-                        Some("unit"),
-                        Some(u),
+            Some(u) if level == "kelurahan" => {
+                kelurahan = kel.lookup(
+                    r.line,
+                    "unit",
+                    u,
+                    (
                         "Kelurahan tidak dikenal (kode atau nama).",
                         "Unknown kelurahan (code or name).",
-                    )
-                    .with_suggestions(kel.suggest(u)),
-                ),
-            },
+                    ),
+                    &mut errors,
+                );
+            }
             Some(u) if level == "posyandu" || level == "puskesmas" => {
                 let idx = facilities.get(level.as_str());
                 match idx.and_then(|i| i.get(u)) {
