@@ -3,7 +3,7 @@
 # by side in one run, with wrk at 32 connections over the same shuffled list of every z14-z17
 # tile over the city. Prints one table and appends it to BENCHMARKS.md.
 #
-#   DUR=15 RUNS=3 scripts/bench-tiles.sh
+#   DUR=15 RUNS=3 scripts/bench-tiles.sh       (RECORD=0: print only, LAYERS="zones": fewer layers)
 #
 # Needs: wrk (installed here if missing) and martin 1.14 (installed into /opt/martin if missing,
 # as ../shared/PEERS.md describes; that build takes about 20 minutes once).
@@ -91,8 +91,23 @@ ntiles=$(wc -l < "$work/tiles.txt")
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
-run_wrk() { # name urls-file port -> appends RESULT line to $work/<name>.runs
-  URLS="$2" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/urls.lua "http://127.0.0.1:$3" 2>&1 | grep '^RESULT' >> "$work/$1.runs"
+# CPU ticks (1/100 s) used so far by the server on port $1 plus every PostgreSQL backend of the
+# bench cluster: per-request CPU is the machine-load-independent half of the comparison.
+server_pid() { case $1 in 8091) echo "${pids[0]}";; 8092) echo "${pids[1]}";; 3000) echo "${pids[2]}";; esac; }
+cpu_ticks() {
+  local pm; pm=$(head -1 "$pgdir/postmaster.pid")
+  { echo "$(server_pid "$1")"; pgrep -P "$pm"; } | while read -r p; do
+    awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true
+  done | awk '{s+=$1} END {print s+0}'
+}
+
+run_wrk() { # name urls-file port -> appends RESULT line (with cpu_us per request) to $work/<name>.runs
+  local t0 t1 line
+  t0=$(cpu_ticks "$3")
+  line=$(URLS="$2" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/urls.lua "http://127.0.0.1:$3" 2>&1 | grep '^RESULT')
+  t1=$(cpu_ticks "$3")
+  local req; req=$(echo "$line" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+  echo "$line cpu_us=$(( (t1 - t0) * 10000 / (req > 0 ? req : 1) ))" >> "$work/$1.runs"
 }
 
 peak_rss=0
@@ -100,7 +115,7 @@ sample_rss() { local r; r=$(ps -o rss= -p "$ruang_pid" 2>/dev/null || echo 0); [
 
 rm -f "$work"/*.runs
 rows=()
-for layer in zones parcels; do
+for layer in ${LAYERS:-zones parcels}; do
   msrc=$(martin_source "$layer")
   awk -v l="$layer" '{print "/tiles/" l "/" $1 "/" $2 "/" $3}' "$work/tiles.txt" > "$work/ruang-$layer.txt"
   awk -v l="$msrc" '{print "/" l "/" $1 "/" $2 "/" $3}' "$work/tiles.txt" > "$work/martin-$layer.txt"
@@ -117,12 +132,13 @@ for layer in zones parcels; do
     printf -v "${who}_rps" '%s' "$(field rps < "$f" | median)"
     printf -v "${who}_p50" '%s' "$(field p50_ms < "$f" | median)"
     printf -v "${who}_p99" '%s' "$(field p99_ms < "$f" | median)"
+    printf -v "${who}_cpu" '%s' "$(field cpu_us < "$f" | median)"
     printf -v "${who}_non2xx" '%s' "$(field non2xx < "$f" | awk '{s+=$1} END {print s+0}')"
   done
   ratio=$(python3 -c "print(f'{$ruang_rps/$martin_rps:.2f}')")
   cratio=$(python3 -c "print(f'{$cached_rps/$ruang_rps:.1f}')")
-  rows+=("| $layer | $ruang_rps | $ruang_p50 / $ruang_p99 | $martin_rps | $martin_p50 / $martin_p99 | **${ratio}×** | $cached_rps | ${cratio}× |")
-  echo "$layer: ruang $ruang_rps/s, martin ($msrc) $martin_rps/s, ratio $ratio; cached $cached_rps/s (${cratio}× uncached); non-2xx ruang=$ruang_non2xx martin=$martin_non2xx cached=$cached_non2xx"
+  rows+=("| $layer | $ruang_rps | $ruang_p50 / $ruang_p99 | $ruang_cpu | $martin_rps | $martin_p50 / $martin_p99 | $martin_cpu | **${ratio}×** | $cached_rps | $cached_cpu | ${cratio}× |")
+  echo "$layer: ruang $ruang_rps/s (${ruang_cpu} µs CPU/tile), martin ($msrc) $martin_rps/s (${martin_cpu} µs), ratio $ratio; cached $cached_rps/s (${cached_cpu} µs, ${cratio}× uncached); non-2xx ruang=$ruang_non2xx martin=$martin_non2xx cached=$cached_non2xx"
 done
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
@@ -139,13 +155,16 @@ box, shuffled) cycled in the same order on both sides. Caches off on both sides 
 serves their \`geom\` column (EPSG:4326, transformed per row); ruang serves its layer files
 (stored EPSG:3857 copy, the properties the map needs).
 
-| layer | ruang tiles/s | ruang p50 / p99 ms | martin tiles/s | martin p50 / p99 ms | ruang ÷ martin | ruang cached tiles/s | cached ÷ uncached |
-|---|---|---|---|---|---|---|---|
+| layer | ruang tiles/s | ruang p50 / p99 ms | ruang CPU µs/tile | martin tiles/s | martin p50 / p99 ms | martin CPU µs/tile | ruang ÷ martin | ruang cached tiles/s | cached CPU µs/tile | cached ÷ uncached |
+|---|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${rows[@]}")
 
+CPU µs/tile: the server's CPU plus every PostgreSQL backend's, read from /proc before and after
+each run, divided by the requests (wrk's own CPU not counted).
 ruang's peak RSS during the uncached runs: $(( peak_rss / 1024 )) MB.
 Command: \`DUR=$DUR RUNS=$RUNS make bench-tiles\`.
 EOF
 )
 echo "$table"
-echo "$table" >> BENCHMARKS.md
+# RECORD=0 for a trial run that leaves BENCHMARKS.md alone.
+[ "${RECORD:-1}" = 0 ] || echo "$table" >> BENCHMARKS.md

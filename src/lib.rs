@@ -60,9 +60,25 @@ impl AppState {
     /// starts the one database change listener that keeps the tile cache and the zoning rule
     /// set current.
     pub async fn new(pool: PgPool, config: config::Config) -> Result<Self, StartError> {
+        let tile_db = tiles::db::TileDb::new(
+            &pool,
+            config
+                .database_url
+                .as_ref()
+                .and_then(|u| tiles::db::url_password(u.expose())),
+            config.db_max_connections as usize,
+            config
+                .request_timeout
+                .min(std::time::Duration::from_secs(10)),
+        );
         let tiles = Arc::new(
-            tiles::TileService::load(pool.clone(), &config.tiles_dir, config.tile_cache_bytes)
-                .await?,
+            tiles::TileService::load(
+                pool.clone(),
+                tile_db,
+                &config.tiles_dir,
+                config.tile_cache_bytes,
+            )
+            .await?,
         );
         let changes = db::changes::Changes::new();
         tiles.spawn_invalidation(changes.subscribe());

@@ -485,7 +485,7 @@ async fn a_layer_file_naming_a_missing_column_stops_start_up_with_its_name() {
          id = \"id\"\nproperties = [\"zone_colour\"]\n[source]\ntable = \"zones\"\n",
     )
     .unwrap();
-    let err = ruang::tiles::TileService::load(pool.clone(), &dir, 0)
+    let err = ruang::tiles::TileService::load(pool.clone(), sqlx_db(&pool), &dir, 0)
         .await
         .err()
         .expect("must fail")
@@ -500,7 +500,7 @@ async fn a_layer_file_naming_a_missing_column_stops_start_up_with_its_name() {
          id = \"subzone_code\"\n[source]\ntable = \"zones\"\n",
     )
     .unwrap();
-    let err = ruang::tiles::TileService::load(pool, &dir, 0)
+    let err = ruang::tiles::TileService::load(pool.clone(), sqlx_db(&pool), &dir, 0)
         .await
         .err()
         .unwrap()
@@ -702,4 +702,39 @@ async fn glyph_requests_fall_back_through_the_stack_and_refuse_bad_ones() {
             .iter()
             .any(|f| f == "DejaVu Sans Book")
     );
+}
+
+fn sqlx_db(pool: &sqlx::PgPool) -> ruang::tiles::db::TileDb {
+    ruang::tiles::db::TileDb::Sqlx(pool.clone())
+}
+
+/// The tokio-postgres tile path (what the server uses) and the sqlx fallback (used when the
+/// database demands TLS) render byte-identical tiles, and an unreachable database answers 503.
+#[tokio::test]
+async fn the_fast_tile_path_renders_what_the_sqlx_path_renders() {
+    use ruang::tiles::db::TileDb;
+    let pool = ruang::db::connect(demo_db(), 4, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let fast = TileDb::new(&pool, None, 2, Duration::from_secs(10));
+    assert!(matches!(fast, TileDb::Fast(_)), "no TLS here: fast path");
+    let slow = sqlx_db(&pool);
+    let (x, y) = tile_of(123.597, -10.168, 15);
+    let sql = "SELECT coalesce((SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (\
+               SELECT id, zone_code, ST_AsMVTGeom(geom_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom \
+               FROM zones WHERE geom_3857 && ST_TileEnvelope($1, $2, $3) ORDER BY id) AS t), ''::bytea)";
+    let a = fast.render(sql, 15, x, y).await.unwrap();
+    let b = slow.render(sql, 15, x, y).await.unwrap();
+    assert!(!a.is_empty(), "the city centre has zones");
+    assert_eq!(a, b);
+    // An empty tile (open sea) is empty bytes on both paths.
+    assert!(fast.render(sql, 15, 0, 0).await.unwrap().is_empty());
+
+    // A tile database that cannot be reached gives a 503 problem, not a 500.
+    let gone: sqlx::postgres::PgConnectOptions =
+        "postgresql://postgres@127.0.0.1:1/ruang".parse().unwrap();
+    let dead = sqlx::postgres::PgPoolOptions::new().connect_lazy_with(gone);
+    let down = TileDb::new(&dead, None, 1, Duration::from_secs(2));
+    let err = down.render(sql, 15, x, y).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
 }

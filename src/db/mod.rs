@@ -44,6 +44,10 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A pooled connection idle for longer than this is pinged before it is handed out; a busy
+/// connection is not, so a request costs one round trip to PostgreSQL instead of two.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
 /// Connects a pool to `url`, failing within `timeout` when the server is unreachable.
 pub async fn connect(
     url: &str,
@@ -58,6 +62,17 @@ pub async fn connect(
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(timeout)
+        // sqlx pings on every acquire by default: a full extra round trip per query.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_AFTER_IDLE {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(opts)
         .await
         .map_err(|source| DbError::Connect {

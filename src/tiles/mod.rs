@@ -5,6 +5,7 @@
 //! A tile is rendered by one prepared statement per (tileset, zoom); see [`sql`] for its shape.
 
 pub mod cache;
+pub mod db;
 pub mod fonts;
 pub mod http;
 pub mod layer;
@@ -32,8 +33,8 @@ pub enum TileError {
     Layer(#[from] LayerError),
     #[error("{file}: {message}")]
     Source { file: String, message: String },
-    #[error("tile query failed: {0}")]
-    Query(#[from] sqlx::Error),
+    #[error(transparent)]
+    Query(#[from] db::TileDbError),
 }
 
 /// A field of a layer as TileJSON describes it.
@@ -76,7 +77,7 @@ pub struct TileService {
     pub bounds: [f64; 4],
     /// Map glyphs, found on the first glyph request (see [`fonts`]).
     pub fonts: std::sync::OnceLock<fonts::Fonts>,
-    pool: PgPool,
+    db: db::TileDb,
 }
 
 /// What a tile request gives.
@@ -88,8 +89,14 @@ pub enum Rendered {
 
 impl TileService {
     /// Reads the layer files of `dir`, checks them against the database and builds every
-    /// statement. Fails with a message naming the file when a layer is wrong.
-    pub async fn load(pool: PgPool, dir: &Path, cache_bytes: u64) -> Result<Self, TileError> {
+    /// statement. Fails with a message naming the file when a layer is wrong. Tiles are then
+    /// rendered through `db` (see [`db::TileDb`]).
+    pub async fn load(
+        pool: PgPool,
+        db: db::TileDb,
+        dir: &Path,
+        cache_bytes: u64,
+    ) -> Result<Self, TileError> {
         let defs = layer::read_dir(dir)?;
         let mut layers = Vec::with_capacity(defs.len());
         for def in defs {
@@ -147,7 +154,7 @@ impl TileService {
             cache: TileCache::new(cache_bytes, margins),
             bounds,
             fonts: std::sync::OnceLock::new(),
-            pool,
+            db,
         })
     }
 
@@ -172,12 +179,7 @@ impl TileService {
             return Ok(Rendered::Tile(tile));
         }
         let generation = self.cache.generation(index);
-        let bytes: Vec<u8> = sqlx::query_scalar(&sql)
-            .bind(i32::from(z))
-            .bind(x as i32)
-            .bind(y as i32)
-            .fetch_one(&self.pool)
-            .await?;
+        let bytes = self.db.render(&sql, z, x, y).await?;
         let tile = Arc::new(Tile::new(bytes, self.cache.enabled()));
         self.cache.insert(key, tile.clone(), generation);
         Ok(Rendered::Tile(tile))
