@@ -128,7 +128,10 @@ async fn landing_conformance_api_and_collections_describe_the_service() {
             .path
             .replace("{id}", "{collectionId}")
             .replace("{fid}", "{featureId}");
-        assert!(paths[&doc_path].get(&method).is_some(), "{method} {doc_path}");
+        assert!(
+            paths[&doc_path].get(&method).is_some(),
+            "{method} {doc_path}"
+        );
         let (s, _, _) = send(&app, e.method.as_str(), &uri, &[], None).await;
         assert!(
             s != StatusCode::NOT_FOUND && s != StatusCode::METHOD_NOT_ALLOWED,
