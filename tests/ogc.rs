@@ -972,6 +972,17 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
             StatusCode::NOT_FOUND,
             "abc",
         ),
+        // NUL cannot be stored in PostgreSQL text: unknown id / bad value, never a 500.
+        (
+            "/collections/admin_areas/items/53.71%00".into(),
+            StatusCode::NOT_FOUND,
+            "53.71",
+        ),
+        (
+            "/collections/zones/items?subzone_code=R-2%00".into(),
+            StatusCode::BAD_REQUEST,
+            "subzone_code",
+        ),
         (
             format!("/collections/zones/items?filter={}", enc("secret = 1")),
             StatusCode::BAD_REQUEST,

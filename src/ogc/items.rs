@@ -224,7 +224,10 @@ pub enum Fid {
 pub fn parse_fid(c: &Collection, fid: &str) -> Option<Fid> {
     match c.id_type {
         IdType::Integer => fid.parse::<i64>().ok().map(Fid::Int),
-        IdType::Text => (fid.len() <= 64).then(|| Fid::Text(fid.to_string())),
+        // PostgreSQL text cannot hold NUL: no feature has such an id.
+        IdType::Text => {
+            (fid.len() <= 64 && !fid.contains('\0')).then(|| Fid::Text(fid.to_string()))
+        }
     }
 }
 

@@ -119,7 +119,15 @@ impl ItemsQuery {
         headers: &axum::http::HeaderMap,
     ) -> Result<ItemsQuery, ApiError> {
         let mut seen: Vec<&str> = Vec::new();
-        for (k, _) in &raw {
+        for (k, v) in &raw {
+            // PostgreSQL text cannot hold NUL; say so instead of failing in the database.
+            if v.contains('\0') {
+                return Err(bad(
+                    k,
+                    "berisi karakter NUL (%00).",
+                    "contains a NUL character (%00).",
+                ));
+            }
             if seen.contains(&k.as_str()) {
                 return Err(bad(
                     k,
