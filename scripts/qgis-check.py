@@ -15,6 +15,7 @@ fetched page by page; each subset's `count` the features after setSubsetString(s
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -86,6 +87,7 @@ def main():
         sys.stdout.write("\n")
     finally:
         app.exitQgis()
+        shutil.rmtree(_home, ignore_errors=True)
 
 
 if __name__ == "__main__":
