@@ -18,6 +18,9 @@ packages=(
   libfreetype-dev          # FreeType, renders the map's label glyphs (/fonts)
   fonts-dejavu-core        # DejaVu Sans, the font of the map labels
   chromium                 # headless browser for the web page tests (driven by playwright-core)
+  python3-venv             # the venv of openapi-spec-validator (below), which checks /api in the tests
+  qgis                     # QGIS (3.22): its OGC API - Features provider is tested against ruang
+  python3-qgis             # PyQGIS, drives that provider headless (scripts/qgis-check.py)
 )
 
 missing=()
@@ -45,6 +48,17 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "ruang: cargo (Rust 1.85 or newer) is needed; install it with rustup (https://rustup.rs)" >&2
   exit 1
+fi
+
+# openapi-spec-validator (PyPI) validates /api in tests/ogc_api.rs; a venv of Debian's python3,
+# outside the clone so CI's fresh clones reuse it.
+tools="${RUANG_TOOLS_DIR:-/var/tmp/ruang-tools}"
+if [ ! -x "$tools/venv/bin/openapi-spec-validator" ]; then
+  echo "ruang: installing openapi-spec-validator into $tools/venv"
+  rm -rf "$tools/venv"
+  mkdir -p "$tools"
+  /usr/bin/python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
 # The browser pages' npm packages (MapLibre GL JS, terra-draw, playwright-core), from the lock file.

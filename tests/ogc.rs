@@ -119,17 +119,24 @@ async fn landing_conformance_api_and_collections_describe_the_service() {
     );
     assert_eq!(api["openapi"], "3.0.3");
     let paths = api["paths"].as_object().unwrap();
-    for (path, ops) in paths {
-        let uri = path
-            .replace("{collectionId}", "zones")
-            .replace("{featureId}", "1");
-        for method in ops.as_object().unwrap().keys() {
-            let (s, _, _) = send(&app, &method.to_uppercase(), &uri, &[], None).await;
-            assert!(
-                s != StatusCode::NOT_FOUND && s != StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {uri} answered {s}"
-            );
-        }
+    // Every OGC operation answers for a real collection and feature (tests/ogc_api.rs checks
+    // the routes of the whole server against /api).
+    for e in ruang::ogc::openapi::ENDPOINTS {
+        let uri = e.path.replace("{id}", "zones").replace("{fid}", "1");
+        let method = e.method.as_str().to_ascii_lowercase();
+        let doc_path = e
+            .path
+            .replace("{id}", "{collectionId}")
+            .replace("{fid}", "{featureId}");
+        assert!(
+            paths[&doc_path].get(&method).is_some(),
+            "{method} {doc_path}"
+        );
+        let (s, _, _) = send(&app, e.method.as_str(), &uri, &[], None).await;
+        assert!(
+            s != StatusCode::NOT_FOUND && s != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri} answered {s}"
+        );
     }
     assert!(paths.contains_key("/collections/{collectionId}/items"));
 
@@ -274,17 +281,30 @@ async fn paging_is_stable_and_counts_match_the_database() {
     assert_eq!(ids(&v).len() as i64, total.min(10_000));
     let (_, _, v) = get(&app, "/collections/zones/items").await;
     assert_eq!(ids(&v).len(), 100);
-    // An offset past the end is an empty page, not an error.
-    let (s, _, v) = get(&app, "/collections/zones/items?offset=999999").await;
+    // The last page has a prev link and no next link.
+    let last = (total - 1) / 1000 * 1000;
+    let (s, _, v) = get(
+        &app,
+        &format!("/collections/parcels/items?offset={last}&limit=1000"),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v["numberReturned"], 0);
+    assert_eq!(v["numberReturned"], total - last);
+    let rels: Vec<&str> = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["rel"].as_str())
+        .collect();
     assert!(
-        v["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["rel"] == "prev")
+        rels.contains(&"prev") && !rels.contains(&"next"),
+        "{rels:?}"
     );
+    // An empty result at offset 0 is an empty page, not an error.
+    let (s, _, v) = get(&app, "/collections/zones/items?subzone_code=NOPE-9").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["numberMatched"], 0);
+    assert_eq!(v["numberReturned"], 0);
 
     // bbox, equality filter, properties, datetime, sortby.
     let bbox_n = count(&pool, "SELECT count(*) FROM zones WHERE ST_Intersects(geom, ST_MakeEnvelope(123.58, -10.18, 123.60, -10.16, 4326))").await;
@@ -931,6 +951,12 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
             StatusCode::BAD_REQUEST,
             "offset",
         ),
+        // An offset past the end: 404 saying where the last page starts.
+        (
+            "/collections/zones/items?offset=999999".into(),
+            StatusCode::NOT_FOUND,
+            "last page (limit=100) starts at offset=",
+        ),
         (
             "/collections/nope/items".into(),
             StatusCode::NOT_FOUND,
@@ -945,6 +971,17 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
             "/collections/zones/items/abc".into(),
             StatusCode::NOT_FOUND,
             "abc",
+        ),
+        // NUL cannot be stored in PostgreSQL text: unknown id / bad value, never a 500.
+        (
+            "/collections/admin_areas/items/53.71%00".into(),
+            StatusCode::NOT_FOUND,
+            "53.71",
+        ),
+        (
+            "/collections/zones/items?subzone_code=R-2%00".into(),
+            StatusCode::BAD_REQUEST,
+            "subzone_code",
         ),
         (
             format!("/collections/zones/items?filter={}", enc("secret = 1")),
@@ -1049,6 +1086,29 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         &serde_json::from_slice(&b).unwrap(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
     );
+    let zone1: String = sqlx::query_scalar("SELECT row_to_json(z)::text FROM zones z WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for method in ["PUT", "PATCH"] {
+        let (s, h, b) = send(
+            &app,
+            method,
+            "/collections/zones/items/1",
+            &[("authorization", &auth), ("content-type", "text/csv")],
+            Some("subzone_code\nR-2".into()),
+        )
+        .await;
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        problem(s, &h, &v, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(v["detail_en"].as_str().unwrap().contains("text/csv"), "{v}");
+    }
+    let zone1_after: String =
+        sqlx::query_scalar("SELECT row_to_json(z)::text FROM zones z WHERE id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(zone1, zone1_after);
     for body in [
         "{not json",
         "[1,2]",
@@ -1112,4 +1172,82 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         zones_before
     );
     assert!(count(&pool, "SELECT count(*) FROM users").await > 0);
+}
+
+#[tokio::test]
+async fn deleting_a_market_with_prices_or_a_puskesmas_with_a_catchment_is_refused() {
+    let url = common::demo_database("ogcdel").await;
+    let (app, pool) = app_on(&url).await;
+    let auth = format!("Bearer {}", planner_token(&pool, "planner").await);
+    let cases = [
+        (
+            "markets",
+            "SELECT market_id::bigint, count(*) FROM price_observations GROUP BY 1 ORDER BY 1 LIMIT 1",
+            "SELECT count(*) FROM price_observations WHERE market_id = $1",
+            "food price observations",
+        ),
+        (
+            "health_facilities",
+            "SELECT facility_id::bigint, count(*) FROM puskesmas_catchments GROUP BY 1 ORDER BY 1 LIMIT 1",
+            "SELECT count(*) FROM puskesmas_catchments WHERE facility_id = $1",
+            "catchment kelurahan",
+        ),
+    ];
+    for (coll, pick, refs, what) in cases {
+        let (id, n): (i64, i64) = sqlx::query_as(pick).fetch_one(&pool).await.unwrap();
+        assert!(n > 0);
+        let (s, h, b) = send(
+            &app,
+            "DELETE",
+            &format!("/collections/{coll}/items/{id}"),
+            &[("authorization", &auth)],
+            None,
+        )
+        .await;
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        problem(s, &h, &v, StatusCode::CONFLICT);
+        let en = v["detail_en"].as_str().unwrap();
+        assert!(en.contains(&format!("{n} {what}")), "{v}");
+        // Nothing was deleted: the feature and what refers to it are there.
+        let (s, _, _) = send(
+            &app,
+            "GET",
+            &format!("/collections/{coll}/items/{id}"),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let still: i64 = sqlx::query_scalar(refs)
+            .bind(id as i32)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(still, n, "{coll}");
+    }
+
+    // A market nobody refers to is deleted.
+    let (s, h, b) = send(
+        &app,
+        "POST",
+        "/collections/markets/items",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/geo+json"),
+        ],
+        Some(
+            json!({ "type": "Feature",
+                    "geometry": { "type": "Point", "coordinates": [123.6, -10.17] },
+                    "properties": { "code": "pasar-uji", "name": "Pasar Uji" } })
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let loc = h[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .replace("http://127.0.0.1:8080", "");
+    let (s, _, _) = send(&app, "DELETE", &loc, &[("authorization", &auth)], None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
 }

@@ -11,8 +11,10 @@
 //! 6. timeout: a request running longer than `request_timeout` is stopped with 503;
 //! 7. body limit: bodies over `body_limit_bytes` are refused with 413, by `Content-Length`
 //!    before any handler runs, or while a streamed body is read;
-//! 8. CORS: any origin may read, and POST JSON to the public endpoints (`/api/check`);
-//!    no credentials are allowed cross-origin.
+//! 8. CORS: any origin may read, POST JSON to the public endpoints (`/api/check`), and edit
+//!    with a bearer token (OGC API - Features Part 4: PUT, PATCH, DELETE with `If-Match` and
+//!    `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
+//!    (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
 
 mod ops;
 
@@ -34,6 +36,8 @@ use crate::AppState;
 use crate::error::{PROBLEM_JSON, generic_detail, problem_response};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// OGC API - Features Part 2: the CRS of a request's or response's geometries.
+pub const CONTENT_CRS: HeaderName = HeaderName::from_static("content-crs");
 
 /// All routes with the middleware stack.
 pub fn router(state: AppState) -> Router {
@@ -107,9 +111,28 @@ pub fn router(state: AppState) -> Router {
                 .layer(
                     CorsLayer::new()
                         .allow_origin(Any)
-                        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS, Method::POST])
-                        .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
-                        .expose_headers([header::ETAG, REQUEST_ID]),
+                        .allow_methods([
+                            Method::GET,
+                            Method::HEAD,
+                            Method::OPTIONS,
+                            Method::POST,
+                            Method::PUT,
+                            Method::PATCH,
+                            Method::DELETE,
+                        ])
+                        .allow_headers([
+                            header::CONTENT_TYPE,
+                            header::ACCEPT,
+                            header::AUTHORIZATION,
+                            header::IF_MATCH,
+                            CONTENT_CRS,
+                        ])
+                        .expose_headers([
+                            header::ETAG,
+                            header::LOCATION,
+                            CONTENT_CRS,
+                            REQUEST_ID,
+                        ]),
                 ),
         )
 }

@@ -675,6 +675,7 @@ pub async fn delete(
         return Err(item_not_found(c, &fid));
     };
     if_match(&headers, current)?;
+    refuse_if_referenced(&mut tx, c, row_id).await?;
     sqlx::query(&format!("DELETE FROM {} WHERE id = $1", c.table))
         .bind(row_id)
         .execute(&mut *tx)
@@ -683,6 +684,60 @@ pub async fn delete(
     tx.commit().await.map_err(write_error)?;
     tracing::info!(collection = c.id, id = row_id, user = %caller.email, "feature deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Rows that `ON DELETE CASCADE` (migration 0001) would silently delete with a feature, though
+/// they are records in their own right: (collection, table, column pointing at the feature,
+/// what they are in Indonesian and in English). While any exists the delete is refused.
+const KEPT_BY_DELETE: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "markets",
+        "price_observations",
+        "market_id",
+        "catatan harga pangan",
+        "food price observations",
+    ),
+    (
+        "health_facilities",
+        "puskesmas_catchments",
+        "facility_id",
+        "kelurahan wilayah kerja Puskesmas ini",
+        "catchment kelurahan of this Puskesmas",
+    ),
+];
+
+/// 409 when deleting the feature would take other records with it (price history of a market,
+/// the catchment of a Puskesmas): those must be moved or deleted on purpose first.
+async fn refuse_if_referenced(
+    tx: &mut sqlx::PgConnection,
+    c: &Collection,
+    row_id: i64,
+) -> Result<(), ApiError> {
+    for (_, table, column, what_id, what_en) in KEPT_BY_DELETE.iter().filter(|k| k.0 == c.id) {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM \"{table}\" WHERE \"{column}\" = $1"
+        ))
+        .bind(row_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if n > 0 {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "Fitur {}/{row_id} tidak dihapus: masih ada {n} {what_id} yang merujuknya dan \
+                     akan ikut terhapus. Pindahkan atau hapus data itu lebih dulu.",
+                    c.id
+                ),
+                format!(
+                    "Feature {}/{row_id} was not deleted: {n} {what_en} refer to it and would be \
+                     deleted with it. Move or delete them first.",
+                    c.id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The JSON Schema of a writable feature's properties (for the OpenAPI document).

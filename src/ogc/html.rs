@@ -89,6 +89,9 @@ pub fn api_doc(doc: &Value) -> String {
         for (path, ops) in paths {
             if let Some(ops) = ops.as_object() {
                 for (method, op) in ops {
+                    if method == "parameters" {
+                        continue;
+                    }
                     rows.push_str(&format!(
                         "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
                         esc(&method.to_uppercase()),

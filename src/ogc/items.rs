@@ -43,6 +43,28 @@ fn crs_header(res: &mut Response, crs: Crs) {
     }
 }
 
+/// 404 for a page past the last feature (`next` links never lead there; a client that made up
+/// the offset, or paged while features were deleted, learns where the last page starts).
+fn offset_past_end(offset: i64, limit: i64, matched: i64) -> ApiError {
+    let last = if matched == 0 {
+        0
+    } else {
+        (matched - 1) / limit * limit
+    };
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        format!(
+            "offset={offset} melewati akhir: {matched} fitur cocok, halaman terakhir \
+             (limit={limit}) dimulai pada offset={last}."
+        ),
+        format!(
+            "offset={offset} is past the end: {matched} features match, the last page \
+             (limit={limit}) starts at offset={last}."
+        ),
+    )
+}
+
 /// `GET /collections/{id}/items`.
 pub async fn items(
     State(state): State<AppState>,
@@ -69,6 +91,9 @@ pub async fn items(
         .fetch_one(&state.pool)
         .await
         .map_err(filter_sql_error)?;
+    if q.offset > 0 && q.offset >= matched {
+        return Err(offset_past_end(q.offset, q.limit, matched));
+    }
 
     let n = params.binds.len();
     let sql = format!(
@@ -199,7 +224,10 @@ pub enum Fid {
 pub fn parse_fid(c: &Collection, fid: &str) -> Option<Fid> {
     match c.id_type {
         IdType::Integer => fid.parse::<i64>().ok().map(Fid::Int),
-        IdType::Text => (fid.len() <= 64).then(|| Fid::Text(fid.to_string())),
+        // PostgreSQL text cannot hold NUL: no feature has such an id.
+        IdType::Text => {
+            (fid.len() <= 64 && !fid.contains('\0')).then(|| Fid::Text(fid.to_string()))
+        }
     }
 }
 

@@ -8,8 +8,10 @@
 //! - [`items`]: items and item handlers, streamed GeoJSON;
 //! - [`edit`]: Part 4 (POST/PUT/PATCH/DELETE with ETag / If-Match);
 //! - [`html`]: the HTML pages with a small SVG map;
-//! - [`openapi`]: the route table both the router and `/api` are built from.
+//! - [`openapi`]: the route table both the router and `/api` are built from;
+//! - [`apidoc`]: `/api`'s description of the server's other routes (tiles, check, monitoring, ...).
 
+pub mod apidoc;
 pub mod collections;
 pub mod cql2;
 pub mod crs;

@@ -318,7 +318,7 @@ pub fn document(origin: &str) -> Value {
             op["requestBody"] = json!({ "required": true, "content": content });
         }
         if e.auth {
-            op["security"] = json!([{ "bearerAuth": [] }]);
+            op["security"] = json!([{ "bearerAuth": [] }, { "sessionCookie": [] }]);
         }
         // The router's parameter names ({id}, {fid}, shared with the tiles routes) in the
         // spelling OGC clients look for (GDAL reads the limit's maximum from exactly
@@ -330,55 +330,94 @@ pub fn document(origin: &str) -> Value {
         let entry = paths.entry(doc_path).or_insert_with(|| json!({}));
         entry[e.method.as_str().to_ascii_lowercase()] = op;
     }
+    // The rest of the server: operations, tiles, check, monitoring, import/export, web pages,
+    // and the permits routes. A path may be shared (e.g. `/collections/{collectionId}/...`),
+    // an operation never is.
+    for (path, item) in super::apidoc::paths()
+        .as_object()
+        .into_iter()
+        .chain(crate::permits::openapi::paths().as_object())
+        .flatten()
+    {
+        let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
+        for (k, v) in item.as_object().into_iter().flatten() {
+            assert!(
+                entry.get(k).is_none(),
+                "{k} {path} is documented twice in /api"
+            );
+            entry[k] = v.clone();
+        }
+    }
+    let mut schemas = match crate::permits::openapi::schemas() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
     let mut writable = Map::new();
     for c in COLLECTIONS.iter().filter(|c| c.editable) {
         writable.insert(c.id.to_string(), edit::writable_schema(c));
     }
+    let ours = json!({
+                    "Problem": { "type": "object", "properties": {
+                        "type": { "type": "string" }, "title": { "type": "string" },
+                        "status": { "type": "integer" }, "detail": { "type": "string" },
+                        "detail_en": { "type": "string" } } },
+                    "FeatureInput": {
+                        "type": "object",
+                        "required": ["type"],
+                        "description": "A GeoJSON Feature. Writable properties per collection are \
+                                        listed in x-writable-properties.",
+                        "properties": {
+                            "type": { "type": "string", "enum": ["Feature"] },
+                            "geometry": { "type": "object" },
+                            "properties": { "type": "object" }
+                        },
+                        "x-writable-properties": writable
+                    }
+    });
+    schemas.extend(
+        ours.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
-            "title": "ruang — Kota Kupang OGC API - Features",
+            "title": "ruang — Kota Kupang spatial data server",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "OGC API - Features Parts 1-4 (GeoJSON, HTML, CRS, CQL2 filtering, \
-                            create/replace/update/delete) over Kota Kupang's PostGIS layers. \
+                            create/replace/update/delete) over Kota Kupang's PostGIS layers, \
+                            and every other route of the server: vector tiles, the zoning \
+                            check, permits, monitoring, import/export and the web pages. \
                             Errors are RFC 9457 problem+json with `detail` (Bahasa Indonesia) \
                             and `detail_en`.",
             "license": { "name": "Apache-2.0" }
         },
         "servers": [{ "url": origin }],
         "tags": [
-            { "name": "Capabilities" }, { "name": "Data" }, { "name": "Edit" }
+            { "name": "Capabilities" }, { "name": "Data" }, { "name": "Edit" },
+            { "name": "Operations" }, { "name": "Tiles" }, { "name": "Check" },
+            { "name": "accounts" }, { "name": "applications" }, { "name": "workflow" },
+            { "name": "permits" }, { "name": "Monitoring" }, { "name": "Import" },
+            { "name": "Web" }
         ],
         "paths": paths,
         "components": {
             "parameters": components,
             "securitySchemes": {
                 "bearerAuth": { "type": "http", "scheme": "bearer",
-                    "description": "An API token of a planner or admin." }
+                    "description": "An API token (`ruang token create`, `POST /api/tokens`)." },
+                "sessionCookie": { "type": "apiKey", "in": "cookie", "name": "ruang_session",
+                    "description": "The browser session of `POST /api/auth/login`; unsafe \
+                                    methods also need `X-CSRF-Token` equal to the cookie \
+                                    `ruang_csrf`." }
             },
             "responses": {
                 "Problem": { "description": "RFC 9457 problem details",
                     "content": { "application/problem+json": {
                         "schema": { "$ref": "#/components/schemas/Problem" } } } }
             },
-            "schemas": {
-                "Problem": { "type": "object", "properties": {
-                    "type": { "type": "string" }, "title": { "type": "string" },
-                    "status": { "type": "integer" }, "detail": { "type": "string" },
-                    "detail_en": { "type": "string" } } },
-                "FeatureInput": {
-                    "type": "object",
-                    "required": ["type"],
-                    "description": "A GeoJSON Feature. Writable properties per collection are \
-                                    listed in x-writable-properties.",
-                    "properties": {
-                        "type": { "type": "string", "enum": ["Feature"] },
-                        "geometry": { "type": "object" },
-                        "properties": { "type": "object" }
-                    },
-                    "x-writable-properties": writable
-                }
-            }
+            "schemas": schemas
         }
     })
 }

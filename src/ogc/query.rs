@@ -5,7 +5,7 @@
 //! Every value reaches SQL as a bind parameter; names (properties, sort keys) only select SQL
 //! expressions from the collection's table in [`super::collections`].
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 
 use super::collections::{Collection, PType, Prop};
 use super::cql2::{self, BindValue, FilterLang, QType, SqlParams};
@@ -119,7 +119,15 @@ impl ItemsQuery {
         headers: &axum::http::HeaderMap,
     ) -> Result<ItemsQuery, ApiError> {
         let mut seen: Vec<&str> = Vec::new();
-        for (k, _) in &raw {
+        for (k, v) in &raw {
+            // PostgreSQL text cannot hold NUL; say so instead of failing in the database.
+            if v.contains('\0') {
+                return Err(bad(
+                    k,
+                    "berisi karakter NUL (%00).",
+                    "contains a NUL character (%00).",
+                ));
+            }
             if seen.contains(&k.as_str()) {
                 return Err(bad(
                     k,
@@ -347,6 +355,13 @@ fn valid_instant(s: &str) -> bool {
     DateTime::parse_from_rfc3339(s).is_ok() || NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
+fn before_year_one(s: &str) -> bool {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.year() < 1)
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.year() < 1))
+        .unwrap_or(false)
+}
+
 fn parse_datetime(v: &str) -> Result<(Option<String>, Option<String>), ApiError> {
     let err = || {
         bad(
@@ -361,11 +376,13 @@ fn parse_datetime(v: &str) -> Result<(Option<String>, Option<String>), ApiError>
             ),
         )
     };
+    // An interval end before year 1 is an open end: PostgreSQL has no year 0, and QGIS writes
+    // `"t" <= x` as `datetime=0000-01-01T00:00:00Z/x`.
     let end = |s: &str| -> Result<Option<String>, ApiError> {
         if s.is_empty() || s == ".." {
             Ok(None)
         } else if valid_instant(s) {
-            Ok(Some(s.to_string()))
+            Ok((!before_year_one(s)).then(|| s.to_string()))
         } else {
             Err(err())
         }
@@ -378,11 +395,10 @@ fn parse_datetime(v: &str) -> Result<(Option<String>, Option<String>), ApiError>
             Ok((Some(v.to_string()), Some(v.to_string())))
         }
         Some((a, b)) => {
-            let (a, b) = (end(a)?, end(b)?);
-            if a.is_none() && b.is_none() {
+            if [a, b].iter().all(|s| s.is_empty() || *s == "..") {
                 return Err(err());
             }
-            Ok((a, b))
+            Ok((end(a)?, end(b)?))
         }
     }
 }
@@ -589,6 +605,11 @@ mod tests {
             (Some("2025-01-01".into()), None)
         );
         assert!(parse_datetime("../..").is_err());
+        // QGIS's open start.
+        assert_eq!(
+            parse_datetime("0000-01-01T00:00:00Z/2026-05-01T00:00:00Z").unwrap(),
+            (None, Some("2026-05-01T00:00:00Z".into()))
+        );
         assert!(parse_datetime("yesterday").is_err());
         assert!(parse_datetime("2025-13-01").is_err());
     }

@@ -165,7 +165,7 @@ pub fn schemas() -> Value {
             "business_scale": {"type": "string", "enum": ["UMK", "non-UMK"]},
             "kbli_code": {"type": "string", "pattern": "^[0-9]{5}$"},
             "land_tenure": {"type": "string", "enum": ["SHM", "HGB", "HP", "HGU", "girik", "lainnya"]},
-            "declared_land_area_m2": {"type": "number", "exclusiveMinimum": 0},
+            "declared_land_area_m2": {"type": "number", "minimum": 0, "exclusiveMinimum": true},
             "footprint_m2": {"type": "number", "minimum": 0},
             "total_floor_area_m2": {"type": "number", "minimum": 0},
             "floors": {"type": "integer", "minimum": 0},
