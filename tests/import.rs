@@ -843,6 +843,40 @@ async fn http_import_job_reports_progress_and_the_tiles_change_when_it_commits()
     let (ct2, b2) = multipart(&[("into", "zones")], Some(("zona.gpkg", &bytes)));
     let (st, _, _) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "zones without a plan");
+    for (fields, needle) in [
+        (
+            [("into", "zones"), ("plan", "x"), ("s_srs", "TM3")],
+            "s_srs 'TM3' must look like EPSG:N",
+        ),
+        (
+            [("into", "zones"), ("plan", "x"), ("map", "KODSZN")],
+            "map 'KODSZN' must look like column=attribute",
+        ),
+    ] {
+        let (ct2, b2) = multipart(&fields, Some(("zona.gpkg", &bytes)));
+        let (st, _, b) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{needle}");
+        let p = json_of(&b);
+        assert!(p["detail_en"].as_str().unwrap().contains(needle), "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("harus"), "{p}");
+    }
+    // Over the server's upload limit: 413.
+    let small = ruang::AppState::new(
+        pool.clone(),
+        Config {
+            body_limit_bytes: 4096,
+            ..Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (ct2, b2) = multipart(
+        &[("into", "zones"), ("plan", "x")],
+        Some(("zona.gpkg", &bytes)),
+    );
+    assert!(b2.len() > 4096);
+    let (st, _, _) = call(&ruang::app(small), post_import(Some(&planner), &ct2, b2)).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
 
     // The job.
     let (st, h, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
