@@ -1176,6 +1176,15 @@ async fn export_filters_give_exactly_the_features_sql_selects() {
             vec!["--filter", "name = 'x'", "--filter-crs", "EPSG:9999"],
             "unknown filter CRS",
         ),
+        (
+            vec![
+                "--filter-crs",
+                "EPSG:32751",
+                "--filter",
+                "S_INTERSECTS(geometry, POINT(100000000000000000000 100000000000000000000))",
+            ],
+            "cannot be used",
+        ),
     ] {
         let bad_out = dir.join("bad.gpkg");
         let out = Command::new(bin)

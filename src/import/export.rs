@@ -317,7 +317,11 @@ pub async fn export(pool: &PgPool, opts: ExportOptions, out: &Path) -> Result<u6
     let written = writer
         .await
         .map_err(|e| ImportError::Thread(e.to_string()))?;
-    fetched.map_err(|e| filter_value_error(e, filtered))?;
+    if let Err(e) = fetched {
+        // No half-written file: the rows stopped coming.
+        let _ = std::fs::remove_file(out);
+        return Err(filter_value_error(e, filtered));
+    }
     written
 }
 
