@@ -172,9 +172,16 @@ struct ExportArgs {
     /// GPKG, GeoJSON, "ESRI Shapefile" (written as one zip), FlatGeobuf or KML.
     #[arg(long)]
     format: String,
-    /// CQL2 filter (arrives with the OGC API work).
+    /// CQL2 filter over the layer's OGC API queryables, e.g. "zone_code = 'R-2'" or
+    /// "S_INTERSECTS(geometry, POINT(123.6 -10.17))".
     #[arg(long)]
     filter: Option<String>,
+    /// cql2-text (default) or cql2-json.
+    #[arg(long = "filter-lang")]
+    filter_lang: Option<String>,
+    /// CRS of the filter's geometries, e.g. EPSG:23840 [default: CRS84, lon/lat].
+    #[arg(long = "filter-crs")]
+    filter_crs: Option<String>,
     /// CRS of the output, e.g. EPSG:23840 [default: EPSG:4326].
     #[arg(long = "t-srs")]
     t_srs: Option<String>,
@@ -577,16 +584,25 @@ async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, C
 
 /// `ruang export`.
 async fn export_command(args: ExportArgs, config: &Config) -> Result<ExitCode, CliError> {
-    use ruang::import::{ExportFormat, ExportOptions, ImportError, Target};
+    use ruang::import::{ExportFormat, ExportOptions, ImportError, Target, WhereClause};
     let target = Target::parse(&args.from).ok_or_else(|| {
         CliError::Other(ImportError::UnknownTarget(args.from.clone()).to_string())
     })?;
     let format = ExportFormat::parse(&args.format).ok_or_else(|| {
         CliError::Other(ImportError::UnknownFormat(args.format.clone()).to_string())
     })?;
-    if args.filter.is_some() {
-        return Err(CliError::Other(ImportError::FilterUnsupported.to_string()));
-    }
+    let filter = match &args.filter {
+        None => None,
+        Some(f) => Some(
+            WhereClause::from_params(
+                target,
+                f,
+                args.filter_lang.as_deref(),
+                args.filter_crs.as_deref(),
+            )
+            .map_err(|e| CliError::Other(format!("{e}\n{}", e.detail_id())))?,
+        ),
+    };
     let t_srs = match &args.t_srs {
         None => 4326,
         Some(s) => ruang::import::http::parse_epsg(s)
@@ -601,7 +617,7 @@ async fn export_command(args: ExportArgs, config: &Config) -> Result<ExitCode, C
                 target,
                 format,
                 t_srs,
-                filter: None,
+                filter,
             },
             &args.out,
         )

@@ -18,8 +18,10 @@ use ruang::import::{
     ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Report, Target,
     WhereClause,
 };
+use ruang::ogc::cql2::FilterLang;
+use ruang::ogc::crs::Crs;
 use serde_json::{Value, json};
-use sqlx::{Arguments, PgPool};
+use sqlx::PgPool;
 use tower::ServiceExt;
 
 fn demo_db() -> &'static str {
@@ -176,18 +178,20 @@ async fn distance_to_source(pool: &PgPool, plan: &str, src: &Value) -> f64 {
 
 async fn export_plan(pool: &PgPool, plan: &str, format: ExportFormat, out: &Path) -> u64 {
     let id = plan_id(pool, plan).await.unwrap();
-    let mut args = sqlx::postgres::PgArguments::default();
-    args.add(id).unwrap();
+    let filter = WhereClause::cql2(
+        Target::Zones,
+        &format!("plan_id = {id}"),
+        FilterLang::Text,
+        Crs::Crs84,
+    )
+    .unwrap();
     ruang::import::export(
         pool,
         ExportOptions {
             target: Target::Zones,
             format,
             t_srs: 4326,
-            filter: Some(WhereClause {
-                sql: "t.plan_id = $1".into(),
-                args,
-            }),
+            filter: Some(filter),
         },
         out,
     )
@@ -601,13 +605,18 @@ async fn bad_input_gets_clear_errors() {
             "--format",
             "GPKG",
             "--filter",
-            "name = 'x'",
+            "nama = 'x'",
             "/tmp/x.gpkg",
         ])
         .env("DATABASE_URL", demo_db())
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not yet supported"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown property 'nama'") && err.contains("tidak dikenal"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -834,6 +843,40 @@ async fn http_import_job_reports_progress_and_the_tiles_change_when_it_commits()
     let (ct2, b2) = multipart(&[("into", "zones")], Some(("zona.gpkg", &bytes)));
     let (st, _, _) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "zones without a plan");
+    for (fields, needle) in [
+        (
+            [("into", "zones"), ("plan", "x"), ("s_srs", "TM3")],
+            "s_srs 'TM3' must look like EPSG:N",
+        ),
+        (
+            [("into", "zones"), ("plan", "x"), ("map", "KODSZN")],
+            "map 'KODSZN' must look like column=attribute",
+        ),
+    ] {
+        let (ct2, b2) = multipart(&fields, Some(("zona.gpkg", &bytes)));
+        let (st, _, b) = call(&app, post_import(Some(&planner), &ct2, b2)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{needle}");
+        let p = json_of(&b);
+        assert!(p["detail_en"].as_str().unwrap().contains(needle), "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("harus"), "{p}");
+    }
+    // Over the server's upload limit: 413.
+    let small = ruang::AppState::new(
+        pool.clone(),
+        Config {
+            body_limit_bytes: 4096,
+            ..Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (ct2, b2) = multipart(
+        &[("into", "zones"), ("plan", "x")],
+        Some(("zona.gpkg", &bytes)),
+    );
+    assert!(b2.len() > 4096);
+    let (st, _, _) = call(&ruang::app(small), post_import(Some(&planner), &ct2, b2)).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
 
     // The job.
     let (st, h, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
@@ -926,7 +969,7 @@ async fn http_export_streams_each_format() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            "/api/exports/markets?format=GPKG&filter=name%3D'x'",
+            "/api/exports/markets?format=GPKG&filter=nama%3D'x'",
             StatusCode::BAD_REQUEST,
         ),
     ] {
@@ -934,4 +977,617 @@ async fn http_export_streams_each_format() {
         assert_eq!(st, status, "{uri}: {}", String::from_utf8_lossy(&b));
         assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export filters (CQL2 over the layer's OGC queryables)
+// ---------------------------------------------------------------------------------------------
+
+/// The `id` attribute of every feature in an exported file, sorted.
+fn ids_in_file(path: &Path, layer: &str) -> Vec<i64> {
+    let ds = gdal::Dataset::open(path).unwrap();
+    let mut l = ds.layer_by_name(layer).unwrap();
+    let mut ids: Vec<i64> = gdal::vector::LayerAccess::features(&mut l)
+        .map(|f| {
+            let i = f.field_index("id").unwrap();
+            f.field_as_integer64(i).unwrap().unwrap()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The `id` property of every feature of a GeoJSON export, sorted.
+fn ids_in_geojson(v: &Value) -> Vec<i64> {
+    let mut ids: Vec<i64> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn ids_where(pool: &PgPool, sql: &str) -> Vec<i64> {
+    sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+}
+
+const BOX_WKT: &str =
+    "POLYGON((123.58 -10.18, 123.60 -10.18, 123.60 -10.16, 123.58 -10.16, 123.58 -10.18))";
+
+#[tokio::test]
+async fn export_filters_give_exactly_the_features_sql_selects() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("filter");
+    let export = |target: Target, filter: &str, lang: FilterLang, crs: Crs, out: PathBuf| {
+        let pool = pool.clone();
+        let filter = WhereClause::cql2(target, filter, lang, crs).unwrap();
+        async move {
+            let n = ruang::import::export(
+                &pool,
+                ExportOptions {
+                    target,
+                    format: ExportFormat::Gpkg,
+                    t_srs: 4326,
+                    filter: Some(filter),
+                },
+                &out,
+            )
+            .await
+            .unwrap();
+            (n, ids_in_file(&out, target.as_str()))
+        }
+    };
+
+    // An attribute.
+    let want = ids_where(
+        &pool,
+        "SELECT id::int8 FROM zones WHERE subzone_code = 'R-2' ORDER BY 1",
+    )
+    .await;
+    assert!(want.len() > 10, "the demo city has R-2 zones");
+    let (n, got) = export(
+        Target::Zones,
+        "subzone_code = 'R-2'",
+        FilterLang::Text,
+        Crs::Crs84,
+        dir.join("r2.gpkg"),
+    )
+    .await;
+    assert_eq!(n as usize, want.len());
+    assert_eq!(got, want);
+
+    // A spatial predicate, in text and in JSON, and the same box written in UTM 51S.
+    let want = ids_where(
+        &pool,
+        &format!(
+            "SELECT id FROM parcels WHERE ST_Intersects(geom, ST_GeomFromText('{BOX_WKT}', 4326)) ORDER BY 1"
+        ),
+    )
+    .await;
+    assert!(want.len() > 10 && want.len() < 6000, "{}", want.len());
+    let (_, got) = export(
+        Target::Parcels,
+        &format!("S_INTERSECTS(geometry, {BOX_WKT})"),
+        FilterLang::Text,
+        Crs::Crs84,
+        dir.join("box.gpkg"),
+    )
+    .await;
+    assert_eq!(got, want);
+    let json_filter = json!({"op": "s_intersects", "args": [{"property": "geometry"},
+        {"type": "Polygon", "coordinates": [[[123.58, -10.18], [123.60, -10.18], [123.60, -10.16],
+                                              [123.58, -10.16], [123.58, -10.18]]]}]});
+    let (_, got) = export(
+        Target::Parcels,
+        &json_filter.to_string(),
+        FilterLang::Json,
+        Crs::Crs84,
+        dir.join("box-json.gpkg"),
+    )
+    .await;
+    assert_eq!(got, want);
+    let utm: String = sqlx::query_scalar(&format!(
+        "SELECT ST_AsText(ST_Transform(ST_GeomFromText('{BOX_WKT}', 4326), 32751))"
+    ))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let want_utm = ids_where(
+        &pool,
+        &format!(
+            "SELECT id FROM parcels WHERE ST_Intersects(geom, ST_Transform(ST_GeomFromText('{utm}', 32751), 4326)) ORDER BY 1"
+        ),
+    )
+    .await;
+    let (_, got) = export(
+        Target::Parcels,
+        &format!("S_INTERSECTS(geometry, {utm})"),
+        FilterLang::Text,
+        Crs::Utm51s,
+        dir.join("box-utm.gpkg"),
+    )
+    .await;
+    assert_eq!(got, want_utm);
+
+    // A property that comes from the collection's join (the catchment's stunting prevalence).
+    let want = ids_where(
+        &pool,
+        "SELECT t.id::int8 FROM health_facilities t \
+           JOIN puskesmas_stunting_latest s ON s.facility_id = t.id \
+          WHERE s.prevalence_pct > 14 AND t.kind = 'puskesmas' ORDER BY 1",
+    )
+    .await;
+    assert!(!want.is_empty(), "some Puskesmas are above the target");
+    let (_, got) = export(
+        Target::HealthFacilities,
+        "stunting_prevalence_pct > 14 AND kind = 'puskesmas'",
+        FilterLang::Text,
+        Crs::Crs84,
+        dir.join("pkm.gpkg"),
+    )
+    .await;
+    assert_eq!(got, want);
+
+    // The command line: the same zones, and a bad filter as a clear message with exit 1.
+    let bin = env!("CARGO_BIN_EXE_ruang");
+    let out_path = dir.join("cli-r2.geojson");
+    let out = Command::new(bin)
+        .args(["export", "--from", "zones", "--format", "GeoJSON"])
+        .args([
+            "--filter",
+            "subzone_code = 'R-2' AND S_INTERSECTS(geometry, BBOX(123.5, -10.3, 123.7, -10.1))",
+        ])
+        .arg(&out_path)
+        .env("DATABASE_URL", demo_db())
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = ids_where(
+        &pool,
+        "SELECT id::int8 FROM zones WHERE subzone_code = 'R-2' \
+            AND ST_Intersects(geom, ST_MakeEnvelope(123.5, -10.3, 123.7, -10.1, 4326)) ORDER BY 1",
+    )
+    .await;
+    let v: Value = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
+    assert_eq!(ids_in_geojson(&v), want);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("wrote {} features", want.len())),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for (args, needle) in [
+        (vec!["--filter", "subzone_code = "], "cannot be parsed"),
+        (
+            vec!["--filter", "kodzon = 'R'"],
+            "unknown property 'kodzon'",
+        ),
+        (
+            vec!["--filter", "name = 'x'", "--filter-lang", "sql"],
+            "unknown filter language 'sql'",
+        ),
+        (
+            vec!["--filter", "name = 'x'", "--filter-crs", "EPSG:9999"],
+            "unknown filter CRS",
+        ),
+        (
+            vec![
+                "--filter-crs",
+                "EPSG:32751",
+                "--filter",
+                "S_INTERSECTS(geometry, POINT(100000000000000000000 100000000000000000000))",
+            ],
+            "cannot be used",
+        ),
+    ] {
+        let bad_out = dir.join("bad.gpkg");
+        let out = Command::new(bin)
+            .args(["export", "--from", "zones", "--format", "GPKG"])
+            .args(&args)
+            .arg(&bad_out)
+            .env("DATABASE_URL", demo_db())
+            .env("RUANG_LOG", "warn")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!bad_out.exists(), "{args:?}: no file is written");
+    }
+}
+
+#[tokio::test]
+async fn http_export_filters_and_refuses_bad_ones() {
+    let pool = pool_on(demo_db()).await;
+    let state = ruang::AppState::new(pool.clone(), Config::default())
+        .await
+        .unwrap();
+    let app = ruang::app(state);
+    let get = |uri: String| {
+        let app = app.clone();
+        async move { call(&app, Request::get(uri).body(Body::empty()).unwrap()).await }
+    };
+    let enc = |s: &str| ruang::ogc::items::urlencode(s);
+
+    let want = ids_where(
+        &pool,
+        "SELECT id::int8 FROM zones WHERE subzone_code = 'R-2' ORDER BY 1",
+    )
+    .await;
+    let (st, _, b) = get(format!(
+        "/api/exports/zones?format=GeoJSON&filter={}",
+        enc("subzone_code = 'R-2'")
+    ))
+    .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(ids_in_geojson(&json_of(&b)), want);
+
+    let want = ids_where(
+        &pool,
+        &format!(
+            "SELECT id FROM parcels WHERE ST_Intersects(geom, ST_GeomFromText('{BOX_WKT}', 4326)) \
+               AND kind = 'terdaftar' ORDER BY 1"
+        ),
+    )
+    .await;
+    let json_filter = json!({"op": "and", "args": [
+        {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [123.58, -10.18, 123.60, -10.16]}]},
+        {"op": "=", "args": [{"property": "kind"}, "terdaftar"]}]});
+    let (st, _, b) = get(format!(
+        "/api/exports/parcels?format=GeoJSON&filter-lang=cql2-json&filter={}",
+        enc(&json_filter.to_string())
+    ))
+    .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(ids_in_geojson(&json_of(&b)), want);
+
+    // Bad filters: 400 problem+json in both languages, naming the problem.
+    let markets_before: i64 = sqlx::query_scalar("SELECT count(*) FROM markets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for (query, needle_en, needle_id) in [
+        (
+            format!("filter={}", enc("name = ")),
+            "cannot be parsed",
+            "tidak dapat dibaca",
+        ),
+        (
+            format!("filter={}", enc("nama = 'Pasar Inpres'")),
+            "unknown property 'nama'",
+            "tidak dikenal",
+        ),
+        (
+            // A quoted name meant to smuggle SQL: refused (cql2-text does not read it).
+            format!("filter={}", enc("\"name; DROP TABLE markets; --\" = 'x'")),
+            "filter:",
+            "filter:",
+        ),
+        (
+            format!("filter-lang=sql&filter={}", enc("name = 'x'")),
+            "unknown filter language",
+            "tidak dikenal",
+        ),
+        (
+            format!("filter-crs=EPSG:9999&filter={}", enc("name = 'x'")),
+            "unknown filter CRS",
+            "tidak dikenal",
+        ),
+        (
+            // A point PROJ cannot transform: the database refuses the value.
+            format!(
+                "filter-crs=EPSG:32751&filter={}",
+                enc("S_INTERSECTS(geometry, POINT(100000000000000000000 100000000000000000000))")
+            ),
+            "cannot be used",
+            "tidak dapat digunakan",
+        ),
+    ] {
+        let (st, h, b) = get(format!("/api/exports/markets?format=GeoJSON&{query}")).await;
+        assert_eq!(
+            st,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            String::from_utf8_lossy(&b)
+        );
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+        let p = json_of(&b);
+        let (id, en) = (
+            p["detail"].as_str().unwrap(),
+            p["detail_en"].as_str().unwrap(),
+        );
+        assert!(
+            en.contains(needle_en) && id.contains(needle_id),
+            "{query}: {p}"
+        );
+    }
+    // A value meant to break out of its quotes: cql2-text does not read it (400 above would be
+    // fine too), and in cql2-json, where a string may hold anything, it stays a value.
+    let (st, _, _) = get(format!(
+        "/api/exports/markets?format=GeoJSON&filter={}",
+        enc("name = 'x''; DROP TABLE markets; --'")
+    ))
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let sneaky = json!({"op": "=", "args": [{"property": "name"}, "x'; DROP TABLE markets; --"]});
+    let (st, _, b) = get(format!(
+        "/api/exports/markets?format=GeoJSON&filter-lang=cql2-json&filter={}",
+        enc(&sneaky.to_string())
+    ))
+    .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(json_of(&b)["features"].as_array().unwrap().len(), 0);
+    let (st, _, b) = get(format!(
+        "/api/exports/markets?format=GeoJSON&filter={}",
+        enc("name = 'x' OR 1 = 1")
+    ))
+    .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(
+        json_of(&b)["features"].as_array().unwrap().len() as i64,
+        markets_before,
+        "OR 1 = 1 is a legitimate filter that matches everything"
+    );
+    let markets_after: i64 = sqlx::query_scalar("SELECT count(*) FROM markets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(markets_before, markets_after);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --layer, --map, the command line's summary and progress bar
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn layer_and_map_choose_what_is_read() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("layer");
+    // A GeoPackage with two layers: the RDTR zones, and zones with a consultant's own names.
+    let src_path = write_json(&dir, "src.geojson", &zones_geojson());
+    let odd = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODE_SZ": "R-3", "LABEL_X": "Odd one", "NAMOBJ": "ignored"},
+         "geometry": square(123.6101, -10.1652, 0.001)},
+        {"type": "Feature", "properties": {"KODE_SZ": "K-2", "LABEL_X": "Odd two", "NAMOBJ": "ignored"},
+         "geometry": square(123.6121, -10.1652, 0.001)}]});
+    let odd_path = write_json(&dir, "odd.geojson", &odd);
+    let gpkg = dir.join("two.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+        "-nln",
+        "rdtr",
+    ]);
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-update",
+        gpkg.to_str().unwrap(),
+        odd_path.to_str().unwrap(),
+        "-nln",
+        "konsultan",
+    ]);
+    let opts = |layer: Option<&str>, map: &[(&str, &str)], plan: &str| ImportOptions {
+        read: ReadOptions {
+            path: gpkg.to_string_lossy().to_string(),
+            layer: layer.map(str::to_string),
+            s_srs: None,
+            map: map
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        },
+        target: Target::Zones,
+        plan: Some(plan.to_string()),
+        dry_run: false,
+        display_name: None,
+    };
+    let run = |o: ImportOptions| {
+        let pool = pool.clone();
+        async move { ruang::import::import(&pool, o, Arc::new(Progress::default())).await }
+    };
+
+    // Without --layer: refused, naming both layers; a wrong name lists them too.
+    let e = run(opts(None, &[], "layer plan")).await.unwrap_err();
+    assert!(matches!(e, ImportError::ChooseLayer(_)), "{e}");
+    assert!(
+        e.to_string().contains("rdtr") && e.to_string().contains("konsultan"),
+        "{e}"
+    );
+    let e = run(opts(Some("zona"), &[], "layer plan"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ImportError::NoSuchLayer { .. }), "{e}");
+    assert!(e.to_string().contains("konsultan"), "{e}");
+    assert_eq!(plan_id(&pool, "layer plan").await, None, "nothing written");
+
+    // --layer rdtr reads that layer only.
+    let r = run(opts(Some("rdtr"), &[], "layer plan")).await.unwrap();
+    assert_eq!(
+        (r.layer.as_str(), r.read, r.imported),
+        ("rdtr", 3, 3),
+        "{r}"
+    );
+
+    // The other layer has no recognised sub-zone attribute: every feature is rejected...
+    let r = run(opts(Some("konsultan"), &[], "map plan")).await.unwrap();
+    assert_eq!((r.imported, r.rejected), (0, 2), "{r}");
+    // ...until --map names it; --map also wins over a recognised name (NAMOBJ).
+    let map = [("subzone_code", "KODE_SZ"), ("name", "label_x")];
+    let r = run(opts(Some("konsultan"), &map, "map plan"))
+        .await
+        .unwrap();
+    assert_eq!((r.imported, r.rejected), (2, 0), "{r}");
+    assert!(
+        r.mapping
+            .contains(&("subzone_code".to_string(), "KODE_SZ".to_string())),
+        "{:?}",
+        r.mapping
+    );
+    let rows = zone_rows(&pool, "map plan").await;
+    let got: Vec<(&str, &str, Option<&str>)> = rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [("R", "R-3", Some("Odd one")), ("K", "K-2", Some("Odd two"))]
+    );
+
+    // A --map to a column the table does not have, or from an attribute the file does not have.
+    for (map, needle) in [
+        (("kode", "KODE_SZ"), "'kode' is not a column of zones"),
+        (("subzone_code", "KODSZN"), "no attribute 'KODSZN'"),
+    ] {
+        let e = run(opts(Some("konsultan"), &[map], "bad map plan"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ImportError::BadMap(_)), "{e}");
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+
+    // The command line takes the same flags.
+    let bin = env!("CARGO_BIN_EXE_ruang");
+    let out = Command::new(bin)
+        .arg("import")
+        .arg(&gpkg)
+        .args([
+            "--into",
+            "zones",
+            "--plan",
+            "cli map plan",
+            "--layer",
+            "konsultan",
+        ])
+        .args(["--map", "subzone_code=KODE_SZ", "--map", "name=LABEL_X"])
+        .env("DATABASE_URL", demo_db())
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("layer 'konsultan'"), "{text}");
+    assert!(text.contains("subzone_code<-KODE_SZ"), "{text}");
+    assert_eq!(zone_rows(&pool, "cli map plan").await.len(), 2);
+}
+
+#[tokio::test]
+async fn cli_summary_lists_counts_and_reasons_and_exits_2_on_rejections() {
+    let dir = tmp("summary");
+    let bowtie = json!({"type": "Polygon", "coordinates": [[
+        [123.63, -10.17], [123.632, -10.168], [123.632, -10.17], [123.63, -10.168], [123.63, -10.17]]]});
+    let src = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"KODSZN": "R-2", "NAMOBJ": "a"}, "geometry": square(123.634, -10.17, 0.001)},
+        {"type": "Feature", "properties": {"KODSZN": "R-2", "NAMOBJ": "bowtie"}, "geometry": bowtie},
+        {"type": "Feature", "properties": {"KODSZN": "QQ-7", "NAMOBJ": "unknown code"}, "geometry": square(123.636, -10.17, 0.001)}]});
+    let path = write_json(&dir, "mixed.geojson", &src);
+    let bin = env!("CARGO_BIN_EXE_ruang");
+    let out = Command::new(bin)
+        .arg("import")
+        .arg(&path)
+        .args(["--into", "zones", "--plan", "summary plan"])
+        .env("DATABASE_URL", demo_db())
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("read 3, imported 0, repaired 1, rejected 1"),
+        "{text}"
+    );
+    assert!(text.contains("repaired #2"), "{text}");
+    assert!(
+        text.contains("rejected #3") && text.contains("'QQ-7' is unknown"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tidak dikenal"),
+        "the reason in Indonesian too: {text}"
+    );
+    assert!(text.contains("nothing was imported"), "{text}");
+
+    // Without the bad feature it commits, and says so.
+    let mut fixed = src.clone();
+    fixed["features"].as_array_mut().unwrap().pop();
+    let path = write_json(&dir, "fixed.geojson", &fixed);
+    let out = Command::new(bin)
+        .arg("import")
+        .arg(&path)
+        .args(["--into", "zones", "--plan", "summary plan"])
+        .env("DATABASE_URL", demo_db())
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("read 2, imported 2, repaired 1, rejected 0"),
+        "{text}"
+    );
+    assert!(text.contains("committed"), "{text}");
+}
+
+/// The progress bar shows on a terminal: run the import under `script`, which gives it one.
+#[tokio::test]
+async fn cli_progress_bar_shows_features_per_second_on_a_terminal() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("progress");
+    let gpkg = dir.join("many.gpkg");
+    // Enough small parcels that the import takes longer than the bar's first frames.
+    let url = demo_db();
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        &format!("PG:{url}"),
+        "-nln",
+        "parcels",
+        "-nlt",
+        "MULTIPOLYGON",
+        "-sql",
+        "SELECT 'terdaftar'::text AS kind, 'PROGRESS-' || i AS parcel_number, \
+                ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(123.55 + (i % 300) * 0.0002, \
+                                                           -10.20 + (i / 300) * 0.0002), 4326), \
+                                   0.00008, 'quad_segs=2')) AS geom \
+           FROM generate_series(0, 59999) AS i",
+    ]);
+    let bin = env!("CARGO_BIN_EXE_ruang");
+    let cmd = format!(
+        "{bin} import {} --into parcels --dry-run",
+        gpkg.to_str().unwrap()
+    );
+    let out = Command::new("script")
+        .args(["-qefc", &cmd, "/dev/null"])
+        .env("DATABASE_URL", url)
+        .env("RUANG_LOG", "warn")
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("read 60000, imported 60000"), "{text}");
+    // indicatif's frames: "<bar> 12345/60000 features (23456.789/s, eta 2s)".
+    assert!(
+        text.contains("/60000 features ("),
+        "no progress bar: {text}"
+    );
+    assert!(text.contains("/s, eta"), "no rate: {text}");
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM parcels WHERE parcel_number LIKE 'PROGRESS-%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(n, 0, "a dry run writes nothing");
 }

@@ -3,8 +3,12 @@
 //! The rows come from one query, `SELECT <columns>, ST_AsBinary(ST_Transform(geom, N)) FROM
 //! <table> [WHERE <filter>] ORDER BY id`, streamed from PostGIS in batches through a bounded
 //! channel into a blocking GDAL writer thread. The optional filter is a [`WhereClause`]: a SQL
-//! fragment whose placeholders start at `$1`, with its bind values already in a `PgArguments`,
-//! so a CQL2 translator can plug in whatever it produces.
+//! fragment whose placeholders start at `$1`, with its bind values. [`WhereClause::cql2`] makes
+//! one from a CQL2 filter with the OGC API's translator (`ogc::cql2::to_sql`) over the
+//! queryables of the layer's OGC collection (`ogc::collections`), so a filter means the same
+//! on `/collections/{layer}/items` and in an export; when it names a property that comes from a
+//! join (a Puskesmas' stunting prevalence, a market's price alert), the export reads from the
+//! collection's `FROM` with that join.
 //!
 //! Attribute names are at most 10 characters (Shapefile's limit) and are the ones the importer
 //! recognises, so an exported file imports back unchanged.
@@ -16,17 +20,64 @@ use gdal::vector::{
     Feature, FieldDefn, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
 };
 use gdal::{Dataset, DriverManager};
-use sqlx::postgres::PgArguments;
 use sqlx::{PgPool, Row};
 use tokio::sync::mpsc;
 
 use super::target::{GeomKind, Target};
 use super::{ImportError, read};
+use crate::ogc::collections::{self, Collection};
+use crate::ogc::cql2::{self, BindValue, FilterLang};
+use crate::ogc::crs::Crs;
 
-/// A WHERE fragment (without the keyword) and its bind values; placeholders start at `$1`.
+/// A WHERE fragment (without the keyword, over the table alias `t`) and its bind values;
+/// placeholders start at `$1`.
+#[derive(Debug, Clone)]
 pub struct WhereClause {
     pub sql: String,
-    pub args: PgArguments,
+    pub binds: Vec<BindValue>,
+}
+
+impl WhereClause {
+    /// A CQL2 filter (text or JSON, geometries in `crs`) over the queryables of the layer's
+    /// OGC collection: the same property names and meaning as `/collections/{layer}/items`.
+    pub fn cql2(
+        target: Target,
+        filter: &str,
+        lang: FilterLang,
+        crs: Crs,
+    ) -> Result<WhereClause, ImportError> {
+        let (sql, binds) = cql2::to_sql(filter, lang, &collection(target).queryables(), crs)
+            .map_err(ImportError::Filter)?;
+        Ok(WhereClause { sql, binds })
+    }
+
+    /// [`WhereClause::cql2`] from the words of a request or command line: `lang` is
+    /// `cql2-text` (default) or `cql2-json`, `crs` a CRS the OGC API serves (default CRS84).
+    pub fn from_params(
+        target: Target,
+        filter: &str,
+        lang: Option<&str>,
+        crs: Option<&str>,
+    ) -> Result<WhereClause, ImportError> {
+        let lang = match lang {
+            None => FilterLang::Text,
+            Some(l) => FilterLang::parse(l).ok_or_else(|| ImportError::FilterLang(clip(l)))?,
+        };
+        let crs = match crs {
+            None => Crs::Crs84,
+            Some(c) => Crs::parse(c).ok_or_else(|| ImportError::FilterCrs(clip(c)))?,
+        };
+        WhereClause::cql2(target, filter, lang, crs)
+    }
+}
+
+fn clip(s: &str) -> String {
+    crate::ogc::query::clip(s)
+}
+
+/// The OGC API collection a layer is served as (the same id).
+fn collection(target: Target) -> &'static Collection {
+    collections::find(target.as_str()).expect("every import target is an OGC collection")
 }
 
 /// Output formats.
@@ -191,10 +242,14 @@ pub fn export_sql(target: Target, srid: u32, filter: Option<&str>) -> String {
         .iter()
         .map(|(e, _, _)| format!("({e})::text"))
         .collect();
+    // The bare table, unless the filter names a property that needs the collection's join.
+    let from = match filter {
+        Some(f) => crate::ogc::query::count_from(collection(target), f),
+        None => format!("{} t", target.as_str()),
+    };
     let mut sql = format!(
-        "SELECT {}, ST_AsBinary(ST_Transform(t.geom, {srid})) FROM {} t",
+        "SELECT {}, ST_AsBinary(ST_Transform(t.geom, {srid})) FROM {from}",
         cols.join(", "),
-        target.as_str()
     );
     if let Some(f) = filter {
         sql.push_str(&format!(" WHERE ({f})"));
@@ -223,12 +278,10 @@ pub async fn export(pool: &PgPool, opts: ExportOptions, out: &Path) -> Result<u6
         return Err(ImportError::UnknownCrs(opts.t_srs));
     }
     read::epsg(opts.t_srs)?;
-    let (sql, args) = match opts.filter {
-        Some(w) => (export_sql(opts.target, opts.t_srs, Some(&w.sql)), w.args),
-        None => (
-            export_sql(opts.target, opts.t_srs, None),
-            PgArguments::default(),
-        ),
+    let filtered = opts.filter.is_some();
+    let (sql, binds) = match opts.filter {
+        Some(w) => (export_sql(opts.target, opts.t_srs, Some(&w.sql)), w.binds),
+        None => (export_sql(opts.target, opts.t_srs, None), Vec::new()),
     };
     let ncols = columns(opts.target).len();
     let (send, recv) = mpsc::channel::<Batch>(4);
@@ -238,7 +291,7 @@ pub async fn export(pool: &PgPool, opts: ExportOptions, out: &Path) -> Result<u6
         tokio::task::spawn_blocking(move || write(&out, target, format, srid, recv))
     };
     let fetched = async {
-        let mut rows = sqlx::query_with(&sql, args).fetch(pool);
+        let mut rows = crate::bind_values!(sqlx::query(&sql), &binds).fetch(pool);
         let mut batch: Batch = Vec::with_capacity(1000);
         while let Some(row) = rows.try_next().await? {
             let mut vals = Vec::with_capacity(ncols);
@@ -264,8 +317,25 @@ pub async fn export(pool: &PgPool, opts: ExportOptions, out: &Path) -> Result<u6
     let written = writer
         .await
         .map_err(|e| ImportError::Thread(e.to_string()))?;
-    fetched?;
+    if let Err(e) = fetched {
+        // No half-written file: the rows stopped coming.
+        let _ = std::fs::remove_file(out);
+        return Err(filter_value_error(e, filtered));
+    }
     written
+}
+
+/// A database error while running a filter: a value the database cannot use (a division by
+/// zero, an out-of-range date, a bad geometry) is the filter's fault.
+fn filter_value_error(e: sqlx::Error, filtered: bool) -> ImportError {
+    if filtered
+        && let sqlx::Error::Database(db) = &e
+        && let Some(code) = db.code()
+        && (code.starts_with("22") || code == "XX000")
+    {
+        return ImportError::FilterValue(db.message().to_string());
+    }
+    ImportError::Sql(e)
 }
 
 fn gdal_err(e: gdal::errors::GdalError) -> ImportError {
@@ -406,6 +476,46 @@ mod tests {
             sql.ends_with("FROM markets t WHERE (t.name = $1) ORDER BY t.id"),
             "{sql}"
         );
+    }
+
+    #[test]
+    fn a_filter_on_a_joined_property_reads_through_the_collections_join() {
+        let w = WhereClause::cql2(
+            Target::HealthFacilities,
+            "stunting_prevalence_pct > 20 AND kind = 'puskesmas'",
+            FilterLang::Text,
+            Crs::Crs84,
+        )
+        .unwrap();
+        assert_eq!(w.binds.len(), 2);
+        let sql = export_sql(Target::HealthFacilities, 4326, Some(&w.sql));
+        assert!(
+            sql.contains("LEFT JOIN puskesmas_stunting_latest s"),
+            "{sql}"
+        );
+        let w = WhereClause::cql2(
+            Target::HealthFacilities,
+            "kind = 'puskesmas'",
+            FilterLang::Text,
+            Crs::Crs84,
+        )
+        .unwrap();
+        let sql = export_sql(Target::HealthFacilities, 4326, Some(&w.sql));
+        assert!(sql.contains("FROM health_facilities t WHERE"), "{sql}");
+    }
+
+    #[test]
+    fn every_layer_has_its_collections_queryables() {
+        for t in Target::ALL {
+            let names = collection(t).queryable_names();
+            assert!(names.contains(&"geometry".to_string()), "{t:?}");
+            let e = WhereClause::cql2(t, "no_such_thing = 1", FilterLang::Text, Crs::Crs84)
+                .unwrap_err();
+            assert!(
+                e.to_string().contains("unknown property 'no_such_thing'"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `POST /api/imports` (multipart upload, planners and admins) starts an import job and answers
 //! 202 with its id; `GET /api/imports/{id}` gives its progress and, once done, the report.
-//! `GET /api/exports/{layer}?format=..&t_srs=EPSG:N` streams a layer as a file.
+//! `GET /api/exports/{layer}?format=..&t_srs=EPSG:N&filter=..` streams a layer as a file.
 //!
 //! Jobs live in `import_jobs` (migration 0006) so any copy of the server can answer for them
 //! and they outlive a restart; the worker runs in the process that took the upload (the file
@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use super::{
     ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Target,
+    WhereClause,
 };
 use crate::AppState;
 use crate::auth::{Caller, Role};
@@ -355,7 +356,12 @@ async fn job_status(
 struct ExportQuery {
     format: Option<String>,
     t_srs: Option<String>,
+    /// CQL2 over the layer's OGC queryables (`/collections/{layer}/queryables`).
     filter: Option<String>,
+    #[serde(rename = "filter-lang")]
+    filter_lang: Option<String>,
+    #[serde(rename = "filter-crs")]
+    filter_crs: Option<String>,
 }
 
 async fn export_layer(
@@ -378,9 +384,15 @@ async fn export_layer(
             )
         })?,
     };
-    if q.filter.is_some() {
-        return Err(ImportError::FilterUnsupported.into());
-    }
+    let filter = match &q.filter {
+        None => None,
+        Some(f) => Some(WhereClause::from_params(
+            target,
+            f,
+            q.filter_lang.as_deref(),
+            q.filter_crs.as_deref(),
+        )?),
+    };
     let dir = tempfile::Builder::new()
         .prefix("ruang-export-")
         .tempdir()
@@ -393,7 +405,7 @@ async fn export_layer(
             target,
             format,
             t_srs,
-            filter: None,
+            filter,
         },
         &path,
     )

@@ -74,8 +74,16 @@ pub enum ImportError {
         "unknown format '{0}'; choose one of: GPKG, GeoJSON, \"ESRI Shapefile\", FlatGeobuf, KML"
     )]
     UnknownFormat(String),
-    #[error("--filter is not yet supported (CQL2 filtering arrives with the OGC API work)")]
-    FilterUnsupported,
+    #[error("filter: {0}")]
+    Filter(crate::ogc::cql2::Cql2Error),
+    #[error("unknown filter language '{0}'; choose cql2-text or cql2-json")]
+    FilterLang(String),
+    #[error(
+        "unknown filter CRS '{0}'; choose CRS84 (default), EPSG:4326, EPSG:3857, EPSG:32751 or EPSG:23840"
+    )]
+    FilterCrs(String),
+    #[error("a value in the filter cannot be used: {0}")]
+    FilterValue(String),
     #[error("the database refused the data: {0}")]
     Refused(String),
     #[error("GDAL: {0}")]
@@ -120,8 +128,15 @@ impl ImportError {
             ImportError::UnknownFormat(f) => format!(
                 "format '{f}' tidak dikenal; pilih salah satu: GPKG, GeoJSON, \"ESRI Shapefile\", FlatGeobuf, KML"
             ),
-            ImportError::FilterUnsupported => {
-                "--filter belum didukung (penyaringan CQL2 hadir bersama OGC API)".into()
+            ImportError::Filter(e) => format!("filter: {}", e.detail_id()),
+            ImportError::FilterLang(l) => {
+                format!("bahasa filter '{l}' tidak dikenal; pilih cql2-text atau cql2-json")
+            }
+            ImportError::FilterCrs(c) => format!(
+                "CRS filter '{c}' tidak dikenal; pilih CRS84 (bawaan), EPSG:4326, EPSG:3857, EPSG:32751 atau EPSG:23840"
+            ),
+            ImportError::FilterValue(m) => {
+                format!("nilai dalam filter tidak dapat digunakan: {m}")
             }
             ImportError::Refused(m) => format!("basis data menolak data: {m}"),
             other => format!("impor gagal: {other}"),
