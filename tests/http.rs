@@ -239,3 +239,73 @@ async fn a_request_over_the_time_limit_gets_503_problem_json() {
     assert!(started.elapsed() < Duration::from_secs(5));
     tx.rollback().await.unwrap();
 }
+
+/// The z/x/y tile routes have their own, lighter middleware stack: it must still give request
+/// ids, CORS, problem+json for wrong methods and bad coordinates, like every other route.
+#[tokio::test]
+async fn tile_routes_keep_request_ids_cors_and_problem_json() {
+    let (pool, _) = common::migrated_database("http_tiles_stack").await;
+    let app = app_with(pool, Config::default()).await;
+    let req = Request::get("/tiles/zones/14/99999/1")
+        .header("x-request-id", "tile-1")
+        .header(header::ORIGIN, "https://peta.example")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_problem(status, &headers, &body, StatusCode::BAD_REQUEST);
+    assert_eq!(headers["x-request-id"], "tile-1");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+    let req = Request::post("/tiles/zones/14/1/1")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_problem(status, &headers, &body, StatusCode::METHOD_NOT_ALLOWED);
+    let req = Request::delete("/collections/zones/tiles/WebMercatorQuad/14/1/1")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&app, req).await;
+    assert_problem(status, &headers, &body, StatusCode::METHOD_NOT_ALLOWED);
+
+    let req = Request::options("/tiles/zones/14/1/1")
+        .header(header::ORIGIN, "https://peta.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(&app, req).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+    // The other tile routes (TileJSON) are still compressed by the full stack.
+    let req = Request::get("/tiles/city")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+}
+
+/// PostgreSQL text cannot hold NUL: an encoded NUL anywhere in the path or query is a 400
+/// before any handler runs (schemathesis found 500s from `/api/places?q=%00` and
+/// `/api/stunting/trend?unit=a%00`).
+#[tokio::test]
+async fn an_encoded_nul_in_the_address_is_a_400() {
+    let (pool, _) = common::migrated_database("http_nul").await;
+    let app = app_with(pool, Config::default()).await;
+    for uri in [
+        "/api/places?q=%C2%B8%00",
+        "/api/stunting/trend?unit=a%00",
+        "/collections/zones/items/%00",
+    ] {
+        let (status, headers, body) = send(&app, get(uri)).await;
+        let v = assert_problem(status, &headers, &body, StatusCode::BAD_REQUEST);
+        assert!(
+            v["detail_en"].as_str().unwrap().contains("NUL"),
+            "{uri}: {v}"
+        );
+    }
+    // An ordinary query still works.
+    let (status, _, _) = send(&app, get("/api/places?q=oebobo")).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -40,9 +40,33 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const CONTENT_CRS: HeaderName = HeaderName::from_static("content-crs");
 
 /// All routes with the middleware stack.
+///
+/// The two z/x/y tile routes, the hottest path by far, get the same stack minus the layers that
+/// do nothing for them (compression: tiles carry their own cached gzip; body limits: GET only;
+/// the NUL guard: tile paths are parsed as numbers and names). Everything else gets all of it.
 pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
+    let tiles = crate::tiles::http::tile_routes()
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(
+                            tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                        ),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::map_response(normalize_errors))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(HandleErrorLayer::new(layer_error))
+                .layer(tower::timeout::TimeoutLayer::new(timeout))
+                .layer(cors()),
+        );
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -55,32 +79,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(reject_nul))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
-                        .make_span_with(|req: &Request| {
-                            // Field values are only computed when the span is enabled (the
-                            // log level includes INFO), so a quiet server pays nothing here.
-                            tracing::info_span!(
-                                "request",
-                                method = %req.method(),
-                                path = %req.uri().path(),
-                                route = req
-                                    .extensions()
-                                    .get::<MatchedPath>()
-                                    .map(MatchedPath::as_str)
-                                    .unwrap_or_default(),
-                                request_id = req
-                                    .headers()
-                                    .get(REQUEST_ID)
-                                    .and_then(|v| v.to_str().ok())
-                                    .unwrap_or_default(),
-                            )
-                        })
-                        .on_request(())
+                        .make_span_with(request_span)
                         .on_response(
                             tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                         ),
@@ -88,53 +94,93 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CompressionLayer::new())
                 .layer(middleware::map_response(normalize_errors))
-                .layer(CatchPanicLayer::custom(|_panic| {
-                    tracing::error!("a request handler panicked");
-                    let (kind, id, en) = generic_detail(StatusCode::INTERNAL_SERVER_ERROR);
-                    problem_response(StatusCode::INTERNAL_SERVER_ERROR, kind, id, en)
-                }))
-                .layer(HandleErrorLayer::new(|err: BoxError| async move {
-                    if err.is::<tower::timeout::error::Elapsed>() {
-                        problem_response(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "timeout",
-                            "Permintaan memakan waktu terlalu lama dan dihentikan. Persempit permintaan atau coba lagi.",
-                            "The request took too long and was stopped. Narrow it down or try again.",
-                        )
-                    } else {
-                        crate::error::ApiError::internal(&err).into_response()
-                    }
-                }))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(HandleErrorLayer::new(layer_error))
                 .layer(tower::timeout::TimeoutLayer::new(timeout))
                 .layer(DefaultBodyLimit::disable())
                 .layer(RequestBodyLimitLayer::new(body_limit))
-                .layer(
-                    CorsLayer::new()
-                        .allow_origin(Any)
-                        .allow_methods([
-                            Method::GET,
-                            Method::HEAD,
-                            Method::OPTIONS,
-                            Method::POST,
-                            Method::PUT,
-                            Method::PATCH,
-                            Method::DELETE,
-                        ])
-                        .allow_headers([
-                            header::CONTENT_TYPE,
-                            header::ACCEPT,
-                            header::AUTHORIZATION,
-                            header::IF_MATCH,
-                            CONTENT_CRS,
-                        ])
-                        .expose_headers([
-                            header::ETAG,
-                            header::LOCATION,
-                            CONTENT_CRS,
-                            REQUEST_ID,
-                        ]),
-                ),
+                .layer(cors()),
         )
+        .merge(tiles)
+}
+
+/// One span per request. Field values are only computed when the span is enabled (the log
+/// level includes INFO), so a quiet server pays nothing here.
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str)
+            .unwrap_or_default(),
+        request_id = req
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+    )
+}
+
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let (kind, id, en) = generic_detail(StatusCode::INTERNAL_SERVER_ERROR);
+    problem_response(StatusCode::INTERNAL_SERVER_ERROR, kind, id, en)
+}
+
+async fn layer_error(err: BoxError) -> Response {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        problem_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "Permintaan memakan waktu terlalu lama dan dihentikan. Persempit permintaan atau coba lagi.",
+            "The request took too long and was stopped. Narrow it down or try again.",
+        )
+    } else {
+        crate::error::ApiError::internal(&err).into_response()
+    }
+}
+
+/// Any origin may read, and send the methods and headers of the public API and of OGC API -
+/// Features Part 4; no credentials cross-origin.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            header::IF_MATCH,
+            CONTENT_CRS,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, CONTENT_CRS, REQUEST_ID])
+}
+
+/// PostgreSQL text cannot hold a NUL character, so a path or query with an encoded NUL
+/// (`%00`) is refused up front with 400 instead of failing deep inside a query.
+async fn reject_nul(req: Request, next: middleware::Next) -> Response {
+    let uri = req.uri();
+    let has_nul = |s: &str| s.contains("%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return problem_response(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Alamat permintaan berisi karakter NUL (%00), yang tidak diterima.",
+            "The request address contains a NUL character (%00), which is not accepted.",
+        );
+    }
+    next.run(req).await
 }
 
 async fn fallback() -> Response {

@@ -19,20 +19,26 @@ use crate::error::ApiError;
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 const WMQ_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
 
+/// The z/x/y tile routes (the hot path; see `crate::http::router` for their lighter stack).
+pub fn tile_routes() -> Router<AppState> {
+    Router::new()
+        .route("/tiles/{tileset}/{z}/{x}/{y}", get(xyz_tile))
+        .route(
+            "/collections/{id}/tiles/WebMercatorQuad/{tm}/{row}/{col}",
+            get(ogc_tile),
+        )
+}
+
+/// Every other tile, style and font route.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tiles/{tileset}", get(tilejson))
-        .route("/tiles/{tileset}/{z}/{x}/{y}", get(xyz_tile))
         .route("/tileMatrixSets", get(tile_matrix_sets))
         .route("/tileMatrixSets/WebMercatorQuad", get(web_mercator_quad))
         .route("/collections/{id}/tiles", get(collection_tilesets))
         .route(
             "/collections/{id}/tiles/WebMercatorQuad",
             get(collection_tileset),
-        )
-        .route(
-            "/collections/{id}/tiles/WebMercatorQuad/{tm}/{row}/{col}",
-            get(ogc_tile),
         )
         .route("/styles/{id}", get(style))
         .route("/fonts", get(font_list))
