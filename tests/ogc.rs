@@ -972,16 +972,16 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
             StatusCode::NOT_FOUND,
             "abc",
         ),
-        // NUL cannot be stored in PostgreSQL text: unknown id / bad value, never a 500.
+        // NUL cannot be stored in PostgreSQL text: refused up front, never a 500.
         (
             "/collections/admin_areas/items/53.71%00".into(),
-            StatusCode::NOT_FOUND,
-            "53.71",
+            StatusCode::BAD_REQUEST,
+            "NUL",
         ),
         (
             "/collections/zones/items?subzone_code=R-2%00".into(),
             StatusCode::BAD_REQUEST,
-            "subzone_code",
+            "NUL",
         ),
         (
             format!("/collections/zones/items?filter={}", enc("secret = 1")),
