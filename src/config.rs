@@ -36,6 +36,8 @@ pub struct FileConfig {
     pub pg_port: Option<u16>,
     pub pg_bindir: Option<PathBuf>,
     pub db_max_connections: Option<u32>,
+    /// Connections of the tile path's own pool (default: twice the CPU cores, at least 4).
+    pub tile_db_connections: Option<u32>,
     pub request_timeout_secs: Option<u64>,
     pub body_limit_bytes: Option<usize>,
     pub tiles_dir: Option<PathBuf>,
@@ -120,6 +122,9 @@ pub struct Config {
     pub pg_port: Option<u16>,
     pub pg_bindir: Option<PathBuf>,
     pub db_max_connections: u32,
+    /// Size of the tile rendering pool. Tile queries are CPU-bound in PostgreSQL, so more
+    /// connections than about twice the cores only add context switches.
+    pub tile_db_connections: u32,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
     pub tiles_dir: PathBuf,
@@ -137,6 +142,11 @@ pub struct Config {
     pub log_filter: String,
 }
 
+fn default_tile_db_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    (2 * cores).clamp(4, 32)
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -146,6 +156,7 @@ impl Default for Config {
             pg_port: None,
             pg_bindir: None,
             db_max_connections: 20,
+            tile_db_connections: default_tile_db_connections(),
             request_timeout: Duration::from_secs(30),
             body_limit_bytes: 25 * 1024 * 1024,
             tiles_dir: PathBuf::from("tiles"),
@@ -221,6 +232,10 @@ impl Config {
             pg_port: over.pg_port.or(file.pg_port),
             pg_bindir: over.pg_bindir.or(file.pg_bindir),
             db_max_connections: file.db_max_connections.unwrap_or(d.db_max_connections),
+            tile_db_connections: file
+                .tile_db_connections
+                .filter(|n| *n > 0)
+                .unwrap_or(d.tile_db_connections),
             request_timeout: file
                 .request_timeout_secs
                 .map(Duration::from_secs)
@@ -335,5 +350,14 @@ mod tests {
         assert!(Config::merge(FileConfig::default(), over).is_err());
         let file = FileConfig::parse("db_max_connections = 0").unwrap();
         assert!(Config::merge(file, Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn the_tile_pool_follows_the_cores_unless_configured() {
+        let d = Config::default();
+        assert!((4..=32).contains(&d.tile_db_connections));
+        let file = FileConfig::parse("tile_db_connections = 6").unwrap();
+        let c = Config::merge(file, Overrides::default()).unwrap();
+        assert_eq!(c.tile_db_connections, 6);
     }
 }

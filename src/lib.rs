@@ -66,7 +66,7 @@ impl AppState {
                 .database_url
                 .as_ref()
                 .and_then(|u| tiles::db::url_password(u.expose())),
-            config.db_max_connections as usize,
+            config.tile_db_connections as usize,
             config
                 .request_timeout
                 .min(std::time::Duration::from_secs(10)),
