@@ -1591,3 +1591,191 @@ async fn cli_progress_bar_shows_features_per_second_on_a_terminal() {
             .unwrap();
     assert_eq!(n, 0, "a dry run writes nothing");
 }
+
+/// The binary COPY columns ruang declares are the tables' real types, and every type it
+/// encodes comes back from PostgreSQL as the value that went in.
+#[tokio::test]
+async fn binary_copy_columns_match_the_tables_and_every_type_round_trips() {
+    use ruang::import::binary::{self, ColType};
+    let pool = pool_on(demo_db()).await;
+    for target in Target::ALL {
+        for (col, ty) in target.copy_columns() {
+            let found: String = sqlx::query_scalar(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+                 WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+            )
+            .bind(target.as_str())
+            .bind(col)
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{}.{col}: {e}", target.as_str()));
+            let want = ty.sql_name();
+            assert!(
+                found == want || (*ty == ColType::Geometry && found.starts_with("geometry(")),
+                "{}.{col} is {found}, ruang sends {want}",
+                target.as_str()
+            );
+        }
+    }
+
+    let types = [
+        ColType::Text,
+        ColType::Int4,
+        ColType::Bool,
+        ColType::Date,
+        ColType::Numeric,
+        ColType::TextArray,
+        ColType::Geometry,
+    ];
+    let rows: Vec<[Option<&str>; 6]> = vec![
+        [
+            Some("Jl. Soeharto\tNo. 5\n— Kupang \\ NTT"),
+            Some("-42"),
+            Some("true"),
+            Some("2024-02-29"),
+            Some("12.5"),
+            Some("{KKOP,KRB}"),
+        ],
+        [
+            Some(""),
+            Some("2147483647"),
+            Some("false"),
+            Some("1999-12-31"),
+            Some("0.0001"),
+            Some("{}"),
+        ],
+        [None, None, None, None, Some("123456789.000123"), None],
+        [
+            Some("x"),
+            Some("0"),
+            Some("f"),
+            Some("2000-01-01"),
+            Some("20000"),
+            Some("{SEMPADAN_PANTAI}"),
+        ],
+        [
+            Some("y"),
+            Some("1"),
+            Some("t"),
+            Some("2100-12-31"),
+            Some("0"),
+            Some("{A}"),
+        ],
+    ];
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
+        "CREATE TEMP TABLE copy_types (t text, i integer, b boolean, d date, n numeric, \
+         a text[], g geometry(Point, 4326))",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let mut data = binary::HEADER.to_vec();
+    for (k, row) in rows.iter().enumerate() {
+        let mut wkb = vec![1u8, 1, 0, 0, 0];
+        wkb.extend_from_slice(&(123.6 + k as f64).to_le_bytes());
+        wkb.extend_from_slice(&(-10.2f64).to_le_bytes());
+        let values: Vec<Option<String>> = row.iter().map(|v| v.map(String::from)).collect();
+        binary::push_row(&mut data, &types, &values, &wkb, 4326).unwrap();
+    }
+    data.extend_from_slice(binary::TRAILER);
+    let mut copy = tx
+        .copy_in_raw("COPY copy_types FROM STDIN (FORMAT binary)")
+        .await
+        .unwrap();
+    copy.send(data).await.unwrap();
+    assert_eq!(copy.finish().await.unwrap(), rows.len() as u64);
+    type Back = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let back: Vec<Back> = sqlx::query_as(
+        "SELECT t, i::text, b::text, d::text, n::text, a::text, ST_AsEWKT(g) FROM copy_types \
+         ORDER BY ST_X(g)",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    for (k, (row, got)) in rows.iter().zip(&back).enumerate() {
+        assert_eq!(got.0.as_deref(), row[0]);
+        assert_eq!(got.1.as_deref(), row[1]);
+        let b = row[2].map(|v| if v.starts_with('t') { "true" } else { "false" });
+        assert_eq!(got.2.as_deref(), b);
+        assert_eq!(got.3.as_deref(), row[3]);
+        assert_eq!(got.4.as_deref(), row[4]);
+        assert_eq!(got.5.as_deref(), row[5]);
+        assert_eq!(
+            got.6,
+            format!("SRID=4326;POINT({} -10.2)", 123.6 + k as f64)
+        );
+    }
+    tx.rollback().await.unwrap();
+}
+
+/// Overlays (boolean, numeric), waste facilities (numeric, points) and parcels (dates) go
+/// through the whole import with their typed columns intact.
+#[tokio::test]
+async fn typed_columns_of_every_kind_import() {
+    let pool = pool_on(demo_db()).await;
+    let dir = tmp("typed");
+    let overlays = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "kkop", "name": "KKOP uji", "no_building": "ya",
+            "height_max_m": "45.25"},
+         "geometry": square(123.6101, -10.1752, 0.001)}]});
+    let path = write_json(&dir, "overlays.geojson", &overlays);
+    let plan = format!("typed-{}", std::process::id());
+    let r = import(&pool, &path, Target::Overlays, Some(&plan), None, false)
+        .await
+        .unwrap();
+    assert!(r.committed, "{r:?}");
+    let (nb, h): (bool, String) = sqlx::query_as(
+        "SELECT o.no_building, o.height_max_m::text FROM overlays o \
+         JOIN zoning_plans p ON p.id = o.plan_id WHERE p.name = $1",
+    )
+    .bind(&plan)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(nb);
+    assert_eq!(h, "45.25");
+
+    let tag = std::process::id();
+    let waste = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "TPS", "name": format!("TPS uji {tag}"), "kapasitas": "7,5"},
+         "geometry": {"type": "Point", "coordinates": [123.6011, -10.1641]}}]});
+    let path = write_json(&dir, "waste.geojson", &waste);
+    let r = import(&pool, &path, Target::WasteFacilities, None, None, false)
+        .await
+        .unwrap();
+    assert!(r.committed, "{r:?}");
+    let cap: String =
+        sqlx::query_scalar("SELECT capacity_m3::text FROM waste_facilities WHERE name = $1")
+            .bind(format!("TPS uji {tag}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(cap, "7.5");
+
+    let parcels = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "terdaftar", "parcel_number": format!("TYPED-{tag}"),
+            "valid_until": "2031/06/30", "registered_at": "2019-01-15T08:00:00"},
+         "geometry": square(123.6121, -10.1752, 0.0002)}]});
+    let path = write_json(&dir, "parcels.geojson", &parcels);
+    let r = import(&pool, &path, Target::Parcels, None, None, false)
+        .await
+        .unwrap();
+    assert!(r.committed, "{r:?}");
+    let (v, reg): (String, String) = sqlx::query_as(
+        "SELECT valid_until::text, registered_at::text FROM parcels WHERE parcel_number = $1",
+    )
+    .bind(format!("TYPED-{tag}"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((v.as_str(), reg.as_str()), ("2031-06-30", "2019-01-15"));
+}

@@ -6,10 +6,11 @@
 //!    transaction begins; zones and overlays get their plan (found by name, or created as a
 //!    `draft` so a new RDTR never touches the active plan until someone activates it);
 //! 2. a blocking thread ([`read::read`]) reads the file with GDAL, maps attributes, reprojects
-//!    to EPSG:4326, repairs invalid polygons, converts each feature to a COPY text line and
-//!    sends ~1 MiB batches through a bounded channel (memory stays flat);
-//! 3. the async side streams the batches into one `COPY ... FROM STDIN` inside the
-//!    transaction;
+//!    to EPSG:4326, checks polygons (a quick exact test in [`valid`], GEOS when it cannot
+//!    tell) and repairs invalid ones, encodes each feature as a row of binary COPY
+//!    ([`binary`]) and sends ~1 MiB batches through a bounded channel (memory stays flat);
+//! 3. the async side streams the batches into one `COPY ... FROM STDIN (FORMAT binary)`
+//!    inside the transaction;
 //! 4. when any feature was rejected, nothing is written (COPY aborted, transaction rolled
 //!    back) and the report lists every rejected feature with its reason; `--dry-run` always
 //!    rolls back. Otherwise the transaction commits, and the tile-cache triggers of
@@ -18,10 +19,12 @@
 //! Derived columns (the zone rule copies, `geom_3857`, plan versions) are maintained by
 //! triggers and generated columns; the importer never writes them.
 
+pub mod binary;
 pub mod export;
 pub mod http;
 pub mod read;
 pub mod target;
+mod valid;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -410,8 +413,12 @@ pub async fn import(
         })
     };
 
-    let columns = target.copy_columns().join(", ");
-    let statement = format!("COPY {} ({columns}) FROM STDIN", target.as_str());
+    let columns: Vec<&str> = target.copy_columns().iter().map(|(c, _)| *c).collect();
+    let statement = format!(
+        "COPY {} ({}) FROM STDIN (FORMAT binary)",
+        target.as_str(),
+        columns.join(", ")
+    );
     let (summary, imported) = {
         let mut copy = tx.copy_in_raw(&statement).await?;
         let mut copy_error: Option<sqlx::Error> = None;

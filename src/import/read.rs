@@ -1,6 +1,6 @@
 //! Reading a file with GDAL: open any vector format, pick the layer, map attributes to the
 //! target's columns, reproject to EPSG:4326, validate and repair geometries, and turn each
-//! feature into one line of COPY text.
+//! feature into one row of binary COPY.
 //!
 //! Everything here is blocking (GDAL is a C library) and runs on a thread of its own; batches
 //! of COPY text leave through a bounded channel, so at most a few batches are in memory however
@@ -17,10 +17,11 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::algorithm::Validation;
 use tokio::sync::mpsc;
 
+use super::binary::{self, ColType};
 use super::target::{GeomKind, Lookups, OVERLAY_FLAGS, Target, convert};
-use super::{ImportError, Issue};
+use super::{ImportError, Issue, valid};
 
-/// About 1 MiB of COPY text per batch.
+/// About 1 MiB of COPY data per batch.
 const BATCH_BYTES: usize = 1 << 20;
 /// At most this many rejected or repaired features are listed one by one in a report.
 pub const LIST_LIMIT: usize = 200;
@@ -60,7 +61,7 @@ pub struct ReadSummary {
     pub rejected_count: u64,
 }
 
-fn quiet_gdal() {
+pub(super) fn quiet_gdal() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         gdal::config::set_error_handler(|class, num, msg| {
@@ -231,19 +232,25 @@ pub fn read(
         _ => source.name().unwrap_or_else(|| "unknown".into()),
     };
     let dest = lonlat()?;
-    let ct = CoordTransform::new(&source, &dest).map_err(|e| ImportError::Gdal(e.to_string()))?;
+    // Files already in lon/lat (most GeoPackages, GeoJSON, KML) need no transformation.
+    let ct = if source == dest {
+        None
+    } else {
+        Some(CoordTransform::new(&source, &dest).map_err(|e| ImportError::Gdal(e.to_string()))?)
+    };
 
     let kind = target.geom_kind();
+    let types: Vec<ColType> = target.copy_columns().iter().map(|(_, t)| *t).collect();
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + 64 * 1024);
+    batch.extend_from_slice(binary::HEADER);
     let mut sending = true;
     let mut values: Vec<Option<String>> = vec![None; inputs.len()];
     let mut set_flags: Vec<&str> = Vec::new();
-    let mut line = String::new();
     for feature in layer.features() {
         summary.read += 1;
         progress.read.fetch_add(1, Ordering::Relaxed);
         let n = summary.read;
-        let label = match feature.fid() {
+        let label = || match feature.fid() {
             Some(fid) => format!("#{n} (fid {fid})"),
             None => format!("#{n}"),
         };
@@ -252,7 +259,7 @@ pub fn read(
             progress.rejected.fetch_add(1, Ordering::Relaxed);
             if summary.rejected.len() < LIST_LIMIT {
                 summary.rejected.push(Issue {
-                    feature: label.clone(),
+                    feature: label(),
                     reason_id: id,
                     reason_en: en,
                 });
@@ -294,7 +301,7 @@ pub fn read(
 
         // Geometry.
         let geom = match feature.geometry() {
-            Some(g) if !g.is_empty() => g.clone(),
+            Some(g) if !g.is_empty() => g,
             _ => {
                 reject(
                     "fitur tanpa geometri".into(),
@@ -305,8 +312,8 @@ pub fn read(
                 continue;
             }
         };
-        let prepared = prepare(geom, kind, &ct);
-        let (ewkb, repair) = match prepared {
+        let prepared = prepare(geom, kind, ct.as_ref());
+        let (wkb, repair) = match prepared {
             Ok(x) => x,
             Err((id, en)) => {
                 reject(id, en, &mut summary);
@@ -319,7 +326,7 @@ pub fn read(
             progress.repaired.fetch_add(1, Ordering::Relaxed);
             if summary.repaired.len() < LIST_LIMIT {
                 summary.repaired.push(Issue {
-                    feature: label.clone(),
+                    feature: label(),
                     reason_id: id,
                     reason_en: en,
                 });
@@ -328,17 +335,15 @@ pub fn read(
         if !sending {
             continue;
         }
-        line.clear();
-        for v in &row {
-            match v {
-                Some(s) => copy_escape(&mut line, s),
-                None => line.push_str("\\N"),
-            }
-            line.push('\t');
+        if let Err(e) = binary::push_row(&mut batch, &types, &row, &wkb, 4326) {
+            reject(
+                format!("nilai tidak dapat ditulis: {e}"),
+                format!("a value cannot be written: {e}"),
+                &mut summary,
+            );
+            sending = false;
+            continue;
         }
-        line.push_str(&ewkb);
-        line.push('\n');
-        batch.extend_from_slice(line.as_bytes());
         if batch.len() >= BATCH_BYTES {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_BYTES + 64 * 1024));
             if tx.blocking_send(full).is_err() {
@@ -347,23 +352,11 @@ pub fn read(
             }
         }
     }
-    if sending && !batch.is_empty() {
+    if sending {
+        batch.extend_from_slice(binary::TRAILER);
         let _ = tx.blocking_send(batch);
     }
     Ok(summary)
-}
-
-/// Escapes a value for COPY's text format.
-fn copy_escape(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
 }
 
 type Reason = (String, String);
@@ -388,50 +381,68 @@ fn collect_polygons(g: &Geometry, out: &mut Geometry) -> Result<(), gdal::errors
     Ok(())
 }
 
-/// Reprojects, checks and (for polygons) repairs one geometry; returns its EWKB hex and, when
-/// it was repaired, why.
+/// Reprojects (when `ct` is given), checks and (for polygons) repairs one geometry; returns its
+/// 2D little-endian WKB (a MultiPolygon for polygon tables) and, when it was repaired, why.
+///
+/// The common case, a 2D polygon already in lon/lat whose ring the quick test in `valid` proves
+/// simple, costs one WKB export and no copy of the geometry and no GEOS call.
 fn prepare(
-    mut g: Geometry,
+    g: &Geometry,
     kind: GeomKind,
-    ct: &CoordTransform,
-) -> Result<(String, Option<Reason>), Reason> {
+    ct: Option<&CoordTransform>,
+) -> Result<(Vec<u8>, Option<Reason>), Reason> {
     let gdal_err = |e: gdal::errors::GdalError| {
         (
             format!("geometri tidak dapat diproses: {e}"),
             format!("the geometry cannot be processed: {e}"),
         )
     };
-    g.flatten_to_2d();
-    let t = flat(g.geometry_type());
-    g = match (kind, t) {
-        (GeomKind::MultiPolygon, OGRwkbGeometryType::wkbPolygon) => {
-            let mut m = Geometry::empty(OGRwkbGeometryType::wkbMultiPolygon).map_err(gdal_err)?;
-            m.add_geometry(g).map_err(gdal_err)?;
-            m
-        }
-        (GeomKind::MultiPolygon, OGRwkbGeometryType::wkbMultiPolygon) => g,
-        (GeomKind::Point, OGRwkbGeometryType::wkbPoint) => g,
-        (GeomKind::Point, OGRwkbGeometryType::wkbMultiPoint) if g.geometry_count() == 1 => {
-            g.get_geometry(0).clone()
-        }
-        _ => {
-            let want = match kind {
-                GeomKind::MultiPolygon => "Polygon/MultiPolygon",
-                GeomKind::Point => "Point",
-            };
-            let got = g.geometry_name();
-            return Err((
-                format!("jenis geometri {got} tidak cocok; tabel ini butuh {want}"),
-                format!("geometry type {got} does not fit; this table needs {want}"),
-            ));
-        }
+    let t = g.geometry_type();
+    let ft = flat(t);
+    let single_of_multi = kind == GeomKind::Point
+        && ft == OGRwkbGeometryType::wkbMultiPoint
+        && g.geometry_count() == 1;
+    let fits = match kind {
+        GeomKind::MultiPolygon => matches!(
+            ft,
+            OGRwkbGeometryType::wkbPolygon | OGRwkbGeometryType::wkbMultiPolygon
+        ),
+        GeomKind::Point => ft == OGRwkbGeometryType::wkbPoint || single_of_multi,
     };
-    g.transform_inplace(ct).map_err(|e| {
-        (
-            format!("koordinat tidak dapat diubah ke EPSG:4326: {e}"),
-            format!("the coordinates cannot be transformed to EPSG:4326: {e}"),
-        )
-    })?;
+    if !fits {
+        let want = match kind {
+            GeomKind::MultiPolygon => "Polygon/MultiPolygon",
+            GeomKind::Point => "Point",
+        };
+        let got = g.geometry_name();
+        return Err((
+            format!("jenis geometri {got} tidak cocok; tabel ini butuh {want}"),
+            format!("geometry type {got} does not fit; this table needs {want}"),
+        ));
+    }
+    // A copy only when something has to change: Z/M dropped, coordinates transformed, or the
+    // one point taken out of a MultiPoint.
+    let owned;
+    let g: &Geometry = if ft != t || ct.is_some() || single_of_multi {
+        let mut o = if single_of_multi {
+            g.get_geometry(0).clone()
+        } else {
+            g.clone()
+        };
+        o.flatten_to_2d();
+        if let Some(ct) = ct {
+            o.transform_inplace(ct).map_err(|e| {
+                (
+                    format!("koordinat tidak dapat diubah ke EPSG:4326: {e}"),
+                    format!("the coordinates cannot be transformed to EPSG:4326: {e}"),
+                )
+            })?;
+        }
+        owned = o;
+        &owned
+    } else {
+        g
+    };
     let env = g.envelope();
     let finite = [env.MinX, env.MaxX, env.MinY, env.MaxY]
         .iter()
@@ -442,100 +453,57 @@ fn prepare(
             "coordinates fall outside the lon/lat range after transformation: wrong CRS for the file? (use --s-srs)".into(),
         ));
     }
-    let mut repaired = None;
-    if kind == GeomKind::MultiPolygon && !g.is_valid() {
-        let why = g
-            .to_geo()
-            .ok()
-            .and_then(|geo| match geo {
-                geo::Geometry::MultiPolygon(mp) => {
-                    mp.check_validation().err().map(|e| e.to_string())
-                }
-                geo::Geometry::Polygon(p) => p.check_validation().err().map(|e| e.to_string()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "invalid polygon".into());
-        let fixed = g.make_valid(&CslStringList::new()).map_err(|_| {
-            (
-                format!("geometri tidak valid ({why}) dan tidak dapat diperbaiki"),
-                format!("the geometry is invalid ({why}) and cannot be repaired"),
-            )
-        })?;
-        let mut m = Geometry::empty(OGRwkbGeometryType::wkbMultiPolygon).map_err(gdal_err)?;
-        collect_polygons(&fixed, &mut m).map_err(gdal_err)?;
-        if m.is_empty() || m.area() <= 0.0 || !m.is_valid() {
+    let mut wkb = g.wkb().map_err(gdal_err)?;
+    if kind == GeomKind::Point {
+        return Ok((wkb, None));
+    }
+    if flat(g.geometry_type()) == OGRwkbGeometryType::wkbPolygon {
+        // MultiPolygon of one: byte order, type 6, count 1, then the polygon as it is.
+        let mut m = Vec::with_capacity(wkb.len() + 9);
+        m.extend_from_slice(&[1, 6, 0, 0, 0, 1, 0, 0, 0]);
+        m.extend_from_slice(&wkb);
+        wkb = m;
+    }
+    if valid::certainly_valid(&wkb) {
+        // A simple closed ring always encloses some area.
+        return Ok((wkb, None));
+    }
+    if g.is_valid() {
+        if g.area() <= 0.0 {
             return Err((
-                format!(
-                    "geometri tidak valid ({why}) dan tidak menyisakan luas setelah diperbaiki"
-                ),
-                format!("the geometry is invalid ({why}) and has no area left once repaired"),
+                "poligon tanpa luas".into(),
+                "the polygon has no area".into(),
             ));
         }
-        g = m;
-        repaired = Some((
-            format!("diperbaiki (ST_MakeValid): {why}"),
-            format!("repaired (MakeValid): {why}"),
-        ));
+        return Ok((wkb, None));
     }
-    if kind == GeomKind::MultiPolygon && g.area() <= 0.0 {
+    let g = Geometry::from_wkb(&wkb).map_err(gdal_err)?;
+    let why = g
+        .to_geo()
+        .ok()
+        .and_then(|geo| match geo {
+            geo::Geometry::MultiPolygon(mp) => mp.check_validation().err().map(|e| e.to_string()),
+            geo::Geometry::Polygon(p) => p.check_validation().err().map(|e| e.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "invalid polygon".into());
+    let fixed = g.make_valid(&CslStringList::new()).map_err(|_| {
+        (
+            format!("geometri tidak valid ({why}) dan tidak dapat diperbaiki"),
+            format!("the geometry is invalid ({why}) and cannot be repaired"),
+        )
+    })?;
+    let mut m = Geometry::empty(OGRwkbGeometryType::wkbMultiPolygon).map_err(gdal_err)?;
+    collect_polygons(&fixed, &mut m).map_err(gdal_err)?;
+    if m.is_empty() || m.area() <= 0.0 || !m.is_valid() {
         return Err((
-            "poligon tanpa luas".into(),
-            "the polygon has no area".into(),
+            format!("geometri tidak valid ({why}) dan tidak menyisakan luas setelah diperbaiki"),
+            format!("the geometry is invalid ({why}) and has no area left once repaired"),
         ));
     }
-    let wkb = g.wkb().map_err(gdal_err)?;
-    Ok((ewkb_hex(&wkb, 4326).map_err(|e| (e.clone(), e))?, repaired))
-}
-
-/// Hex EWKB (with SRID) from 2D WKB.
-fn ewkb_hex(wkb: &[u8], srid: u32) -> Result<String, String> {
-    if wkb.len() < 5 {
-        return Err("WKB too short".into());
-    }
-    let little = wkb[0] == 1;
-    let ty = if little {
-        u32::from_le_bytes([wkb[1], wkb[2], wkb[3], wkb[4]])
-    } else {
-        u32::from_be_bytes([wkb[1], wkb[2], wkb[3], wkb[4]])
-    };
-    let ty = ty | 0x2000_0000;
-    let mut out = Vec::with_capacity(wkb.len() + 4);
-    out.push(wkb[0]);
-    if little {
-        out.extend_from_slice(&ty.to_le_bytes());
-        out.extend_from_slice(&srid.to_le_bytes());
-    } else {
-        out.extend_from_slice(&ty.to_be_bytes());
-        out.extend_from_slice(&srid.to_be_bytes());
-    }
-    out.extend_from_slice(&wkb[5..]);
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut s = String::with_capacity(out.len() * 2);
-    for b in out {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    Ok(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ewkb_carries_the_srid() {
-        // POINT(1 2), little endian
-        let mut wkb = vec![1u8, 1, 0, 0, 0];
-        wkb.extend_from_slice(&1f64.to_le_bytes());
-        wkb.extend_from_slice(&2f64.to_le_bytes());
-        let hex = ewkb_hex(&wkb, 4326).unwrap();
-        assert!(hex.starts_with("0101000020E6100000"), "{hex}");
-    }
-
-    #[test]
-    fn copy_text_is_escaped() {
-        let mut s = String::new();
-        copy_escape(&mut s, "a\tb\\c\nd");
-        assert_eq!(s, "a\\tb\\\\c\\nd");
-    }
+    let repaired = (
+        format!("diperbaiki (ST_MakeValid): {why}"),
+        format!("repaired (MakeValid): {why}"),
+    );
+    Ok((m.wkb().map_err(gdal_err)?, Some(repaired)))
 }

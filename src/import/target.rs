@@ -7,6 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::binary::ColType;
+
 /// A table features can be imported into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -305,66 +307,74 @@ impl Target {
     }
 
     /// The columns COPY writes, in the order of [`Target::convert`]'s output, geometry last.
-    pub fn copy_columns(self) -> &'static [&'static str] {
+    pub fn copy_columns(self) -> &'static [(&'static str, ColType)] {
+        use ColType::{Bool, Date, Geometry, Int4, Numeric, Text, TextArray};
         match self {
             Target::Zones => &[
-                "plan_id",
-                "zone_code",
-                "subzone_code",
-                "name",
-                "block_code",
-                "kelurahan_code",
-                "overlay_flags",
-                "geom",
+                ("plan_id", Int4),
+                ("zone_code", Text),
+                ("subzone_code", Text),
+                ("name", Text),
+                ("block_code", Text),
+                ("kelurahan_code", Text),
+                ("overlay_flags", TextArray),
+                ("geom", Geometry),
             ],
             Target::Overlays => &[
-                "plan_id",
-                "kind",
-                "name",
-                "no_building",
-                "height_max_m",
-                "hazard",
-                "hazard_level",
-                "condition_id",
-                "condition_en",
-                "geom",
+                ("plan_id", Int4),
+                ("kind", Text),
+                ("name", Text),
+                ("no_building", Bool),
+                ("height_max_m", Numeric),
+                ("hazard", Text),
+                ("hazard_level", Text),
+                ("condition_id", Text),
+                ("condition_en", Text),
+                ("geom", Geometry),
             ],
             Target::Parcels => &[
-                "kind",
-                "parcel_number",
-                "land_tenure",
-                "kelurahan_code",
-                "permit_number",
-                "kbli_code",
-                "valid_until",
-                "registered_at",
-                "geom",
+                ("kind", Text),
+                ("parcel_number", Text),
+                ("land_tenure", Text),
+                ("kelurahan_code", Text),
+                ("permit_number", Text),
+                ("kbli_code", Text),
+                ("valid_until", Date),
+                ("registered_at", Date),
+                ("geom", Geometry),
             ],
-            Target::AdminAreas => &["code", "level", "name", "parent_code", "source", "geom"],
+            Target::AdminAreas => &[
+                ("code", Text),
+                ("level", Text),
+                ("name", Text),
+                ("parent_code", Text),
+                ("source", Text),
+                ("geom", Geometry),
+            ],
             Target::HealthFacilities => &[
-                "kind",
-                "code",
-                "name",
-                "puskesmas_id",
-                "kelurahan_code",
-                "address",
-                "geom",
+                ("kind", Text),
+                ("code", Text),
+                ("name", Text),
+                ("puskesmas_id", Int4),
+                ("kelurahan_code", Text),
+                ("address", Text),
+                ("geom", Geometry),
             ],
             Target::Markets => &[
-                "code",
-                "name",
-                "kelurahan_code",
-                "address",
-                "operator",
-                "geom",
+                ("code", Text),
+                ("name", Text),
+                ("kelurahan_code", Text),
+                ("address", Text),
+                ("operator", Text),
+                ("geom", Geometry),
             ],
             Target::WasteFacilities => &[
-                "kind",
-                "name",
-                "capacity_m3",
-                "kelurahan_code",
-                "operator",
-                "geom",
+                ("kind", Text),
+                ("name", Text),
+                ("capacity_m3", Numeric),
+                ("kelurahan_code", Text),
+                ("operator", Text),
+                ("geom", Geometry),
             ],
         }
     }
