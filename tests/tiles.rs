@@ -738,3 +738,125 @@ async fn the_fast_tile_path_renders_what_the_sqlx_path_renders() {
     let err = down.render(sql, 15, x, y).await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
 }
+
+/// Waits until the occupancy map of `tileset` is built (after the change listener is up).
+async fn occupancy_ready(state: &ruang::AppState, tileset: &str) -> usize {
+    let (i, _) = state.tiles.tileset(tileset).unwrap();
+    for _ in 0..200 {
+        if state.tiles.occupancy[i as usize].marked().is_some() {
+            return i as usize;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the occupancy map of {tileset} was never built");
+}
+
+/// Every tile from zoom 12 to 17 over the city that the server answers empty without asking
+/// the database really is empty: no feature's box meets its buffered envelope. And the map
+/// spares the database a real share of the tiles (the sea around Kupang).
+#[tokio::test]
+async fn tiles_known_empty_without_the_database_hold_nothing() {
+    let (_app, state) = setup(0).await;
+    let (w, s, e, n) = (123.50, -10.25, 123.70, -10.10);
+    for (tileset, tables) in [
+        ("parcels", vec!["parcels"]),
+        ("zones", vec!["zones"]),
+        ("health_facilities", vec!["health_facilities"]),
+        (
+            "city",
+            vec![
+                "zones",
+                "parcels",
+                // The layer shows kecamatan and kelurahan, not the city outline.
+                "(SELECT geom_3857 FROM admin_areas WHERE level <> 'kota')",
+                "overlays",
+                "markets",
+                "health_facilities",
+                "waste_facilities",
+            ],
+        ),
+    ] {
+        let i = occupancy_ready(&state, tileset).await;
+        let occ = &state.tiles.occupancy[i];
+        let (mut zs, mut xs, mut ys) = (Vec::new(), Vec::new(), Vec::new());
+        let mut total = 0;
+        for z in 12u8..=17 {
+            let (x0, y0) = tile_of(w, n, z);
+            let (x1, y1) = tile_of(e, s, z);
+            for x in x0..=x1 {
+                for y in y0..=y1 {
+                    total += 1;
+                    if occ.known_empty(z, x, y) {
+                        zs.push(i32::from(z));
+                        xs.push(x as i32);
+                        ys.push(y as i32);
+                    }
+                }
+            }
+        }
+        for table in tables {
+            let wrong: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM unnest($1::int[], $2::int[], $3::int[]) AS t (z, x, y) \
+                 JOIN {table} f ON f.geom_3857 && ST_TileEnvelope(t.z, t.x, t.y, margin => 64 / 4096.0)"
+            ))
+            .bind(&zs)
+            .bind(&xs)
+            .bind(&ys)
+            .fetch_one(&state.pool)
+            .await
+            .unwrap();
+            assert_eq!(wrong, 0, "{tileset}: tiles called empty that hold {table}");
+        }
+        if tileset != "city" {
+            assert!(
+                zs.len() * 5 > total,
+                "{tileset}: only {} of {total} tiles known empty",
+                zs.len()
+            );
+        }
+    }
+}
+
+/// A parcel drawn where there was nothing shows in its tile as soon as the change arrives,
+/// and its removal empties the tile again.
+#[tokio::test]
+async fn a_feature_added_where_the_map_was_empty_appears_in_its_tile() {
+    let (app, state) = setup(0).await;
+    let i = occupancy_ready(&state, "parcels").await;
+    // An empty zoom-17 tile in the city's box, as far as the map knows.
+    let (x0, y0) = tile_of(123.55, -10.12, 17);
+    let (x1, y1) = tile_of(123.65, -10.22, 17);
+    let (x, y) = (x0..=x1)
+        .flat_map(|x| (y0..=y1).map(move |y| (x, y)))
+        .find(|(x, y)| state.tiles.occupancy[i].known_empty(17, *x, *y))
+        .expect("an empty tile");
+    let uri = format!("/tiles/parcels/17/{x}/{y}");
+    assert_eq!(send(&app, &uri, &[]).await.0, StatusCode::NO_CONTENT);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO parcels (kind, parcel_number, geom) SELECT 'terdaftar', 'OCC-TEST', \
+         ST_Multi(ST_Transform(ST_Expand(ST_Centroid(ST_TileEnvelope(17, $1, $2)), 20), 4326)) \
+         RETURNING id",
+    )
+    .bind(x as i32)
+    .bind(y as i32)
+    .fetch_one(&state.pool)
+    .await
+    .unwrap();
+    let mut waited = 0;
+    loop {
+        let (status, _, body) = send(&app, &uri, &[]).await;
+        if status == StatusCode::OK {
+            assert_eq!(decode(&body), vec![("parcels".to_string(), 1, 4096)]);
+            break;
+        }
+        waited += 1;
+        assert!(waited < 100, "the new parcel never showed in its tile");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sqlx::query("DELETE FROM parcels WHERE id = $1")
+        .bind(id)
+        .execute(&state.pool)
+        .await
+        .unwrap();
+    assert_eq!(send(&app, &uri, &[]).await.0, StatusCode::NO_CONTENT);
+}

@@ -9,6 +9,7 @@ pub mod db;
 pub mod fonts;
 pub mod http;
 pub mod layer;
+pub mod occupancy;
 pub mod sql;
 
 use std::collections::HashMap;
@@ -78,6 +79,11 @@ pub struct TileService {
     /// Map glyphs, found on the first glyph request (see [`fonts`]).
     pub fonts: std::sync::OnceLock<fonts::Fonts>,
     db: db::TileDb,
+    /// Per tileset: which tiles can hold anything (see [`occupancy`]).
+    pub occupancy: Vec<occupancy::Occupancy>,
+    /// The answer for a tile the occupancy map knows to be empty.
+    empty: Arc<Tile>,
+    pool: PgPool,
 }
 
 /// What a tile request gives.
@@ -147,7 +153,17 @@ impl TileService {
             })
             .collect();
         let bounds = load_bounds(&pool).await.unwrap_or(KUPANG_BOUNDS);
+        let occupancy = tilesets
+            .iter()
+            .map(|t| {
+                let buffer = t.layers.iter().map(|i| layers[*i].def.buffer).max();
+                occupancy::Occupancy::new(buffer.unwrap_or(0))
+            })
+            .collect();
         Ok(TileService {
+            occupancy,
+            empty: Arc::new(Tile::new(Vec::new(), false)),
+            pool: pool.clone(),
             layers,
             tilesets,
             by_name,
@@ -175,6 +191,9 @@ impl TileService {
             x,
             y,
         };
+        if self.occupancy[index as usize].known_empty(z, x, y) {
+            return Ok(Rendered::Tile(self.empty.clone()));
+        }
         if let Some(tile) = self.cache.get(&key) {
             return Ok(Rendered::Tile(tile));
         }
@@ -187,7 +206,8 @@ impl TileService {
 
     /// Applies one change: drops the tiles of the tilesets built on `table` that meet `bbox`
     /// (all of them when there is no box).
-    pub fn apply_change(&self, table: &str, bbox: Option<[f64; 4]>) {
+    /// Returns the tilesets whose occupancy map must be rebuilt.
+    pub fn apply_change(&self, table: &str, bbox: Option<[f64; 4]>) -> Vec<u16> {
         let affected: Vec<u16> = self
             .tilesets
             .iter()
@@ -204,6 +224,54 @@ impl TileService {
             );
             self.cache.invalidate(&affected, bbox);
         }
+        affected
+            .into_iter()
+            .filter(|t| self.occupancy[*t as usize].change(bbox))
+            .collect()
+    }
+
+    /// Builds the occupancy map of tileset `index` from the bounding boxes of every feature
+    /// of its layers (filters ignored), again while changes made it stale meanwhile.
+    pub async fn rebuild_occupancy(&self, index: u16) {
+        let occ = &self.occupancy[index as usize];
+        if !occ.start() {
+            return;
+        }
+        loop {
+            let started = std::time::Instant::now();
+            let grid = match self.occupancy_boxes(index).await {
+                Ok(boxes) => occupancy::Grid::build(&boxes, occ.margin()),
+                Err(e) => {
+                    tracing::warn!(error = %e, tileset = %self.tilesets[index as usize].name,
+                        "occupancy map not built; every tile goes to the database");
+                    None
+                }
+            };
+            let again = occ.finish(grid);
+            tracing::debug!(
+                tileset = %self.tilesets[index as usize].name,
+                cells = ?occ.marked(),
+                ms = started.elapsed().as_millis() as u64,
+                "occupancy map built"
+            );
+            if !again || !occ.start() {
+                return;
+            }
+        }
+    }
+
+    async fn occupancy_boxes(&self, index: u16) -> Result<Vec<occupancy::CellBox>, sqlx::Error> {
+        let mut out = Vec::new();
+        for i in &self.tilesets[index as usize].layers {
+            let sql = sql::bbox_query(&self.layers[*i].def);
+            let rows: Vec<(f64, f64, f64, f64)> =
+                sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+            out.extend(
+                rows.into_iter()
+                    .map(|(w, s, e, n)| occupancy::from_mercator([w, s, e, n])),
+            );
+        }
+        Ok(out)
     }
 
     /// Applies the database's change feed to the cache until it ends.
@@ -211,12 +279,17 @@ impl TileService {
         let this = Arc::clone(self);
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
-                match &*change {
+                let rebuild = match &*change {
                     Change::Table { table, bbox } => this.apply_change(table, *bbox),
                     Change::Resync => {
                         let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
                         this.cache.invalidate(&all, None);
+                        all
                     }
+                };
+                for index in rebuild {
+                    let this = Arc::clone(&this);
+                    tokio::spawn(async move { this.rebuild_occupancy(index).await });
                 }
             }
         });

@@ -73,6 +73,20 @@ pub fn tile_query(layers: &[&LayerDef], z: u8) -> Option<String> {
     }
 }
 
+/// The bounding box (EPSG:3857: west, south, east, north) of every feature of the layer's
+/// source, filter ignored, for the occupancy map.
+pub fn bbox_query(layer: &LayerDef) -> String {
+    let g = format!("s.{}", quote_ident(&layer.geometry));
+    let from = match &layer.source {
+        Source::Table(t) => quote_ident(t),
+        Source::Sql(sql) => format!("({sql})"),
+    };
+    format!(
+        "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (\
+         SELECT Box2D({g}) AS b FROM {from} AS s) AS q WHERE b IS NOT NULL"
+    )
+}
+
 fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
