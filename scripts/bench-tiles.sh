@@ -141,6 +141,15 @@ for layer in ${LAYERS:-zones parcels}; do
   echo "$layer: ruang $ruang_rps/s (${ruang_cpu} µs CPU/tile), martin ($msrc) $martin_rps/s (${martin_cpu} µs), ratio $ratio; cached $cached_rps/s (${cached_cpu} µs, ${cratio}× uncached); non-2xx ruang=$ruang_non2xx martin=$martin_non2xx cached=$cached_non2xx"
 done
 
+# The load tool's ceiling here: the same wrk against /healthz, which touches neither cache nor
+# database. The cached column cannot beat it; on a small machine it bounds "cached ÷ uncached".
+for _ in $(seq 1 "$RUNS"); do
+  wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" "http://127.0.0.1:8092/healthz" 2>&1 \
+    | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' >> "$work/ceiling.runs"
+done
+ceiling=$(median < "$work/ceiling.runs")
+echo "load-tool ceiling (wrk against /healthz): $ceiling requests/s"
+
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 table=$(cat <<EOF
 
@@ -162,6 +171,7 @@ $(printf '%s\n' "${rows[@]}")
 CPU µs/tile: the server's CPU plus every PostgreSQL backend's, read from /proc before and after
 each run, divided by the requests (wrk's own CPU not counted).
 ruang's peak RSS during the uncached runs: $(( peak_rss / 1024 )) MB.
+The load tool's ceiling on this machine (the same wrk against \`/healthz\`, no cache or database): $ceiling requests/s.
 Command: \`DUR=$DUR RUNS=$RUNS make bench-tiles\`.
 EOF
 )
