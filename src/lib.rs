@@ -85,6 +85,7 @@ impl AppState {
         let check = Arc::new(check::CheckService::new(pool.clone()));
         check.spawn_invalidation(changes.subscribe());
         changes.start(pool.clone());
+        permits::accounts::spawn_token_purge(pool.clone());
         Ok(AppState {
             pool,
             check,

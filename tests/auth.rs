@@ -372,3 +372,170 @@ async fn logout_revokes_the_session_and_old_credentials_stop_working() {
     let out = req("POST", "/api/auth/logout", None).send(&app).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
 }
+
+/// A user lists their live tokens and sessions (never the secrets) and revokes one: it stops
+/// working at once, the others keep working. Nobody else's token can be revoked, except by an
+/// admin; dead credentials are purged after the retention period, live ones never.
+#[tokio::test]
+async fn users_list_and_revoke_their_tokens_and_dead_ones_are_purged() {
+    let (app, pool) = setup("auth_revoke").await;
+    let a = register(&app, "revoke@example.id", "kata-sandi-rev1").await;
+    let (session, _) = a.cookie("ruang_session").unwrap();
+    let (csrf, _) = a.cookie("ruang_csrf").unwrap();
+    let cookies = format!("ruang_session={session}; ruang_csrf={csrf}");
+    let make = |name: &'static str| {
+        req("POST", "/api/tokens", Some(json!({"name": name})))
+            .h("cookie", cookies.clone())
+            .h("x-csrf-token", csrf.clone())
+    };
+    let qgis = make("qgis").send(&app).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let script = make("skrip").send(&app).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bearer = |t: &str| format!("Bearer {t}");
+
+    let list = req("GET", "/api/tokens", None)
+        .h("authorization", bearer(&qgis))
+        .send(&app)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.headers["cache-control"], "no-store");
+    let tokens = list.body["tokens"].as_array().unwrap();
+    let mut kinds: Vec<(&str, Option<&str>)> = tokens
+        .iter()
+        .map(|t| (t["kind"].as_str().unwrap(), t["name"].as_str()))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        vec![
+            ("api", Some("qgis")),
+            ("api", Some("skrip")),
+            ("session", Some("browser"))
+        ]
+    );
+    let text = list.body.to_string();
+    assert!(!text.contains(&qgis) && !text.contains(&script) && !text.contains(&session));
+    let id_of = |name: &str| {
+        tokens
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .get("id")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let qgis_id = id_of("qgis");
+
+    // Another applicant cannot see or revoke it.
+    let b = register(&app, "lain@example.id", "kata-sandi-lain").await;
+    let (other, _) = b.cookie("ruang_session").unwrap();
+    let (other_csrf, _) = b.cookie("ruang_csrf").unwrap();
+    let theirs = req("GET", "/api/tokens", None)
+        .h("cookie", format!("ruang_session={other}"))
+        .send(&app)
+        .await;
+    assert_eq!(theirs.body["tokens"].as_array().unwrap().len(), 1);
+    let foreign = req("DELETE", &format!("/api/tokens/{qgis_id}"), None)
+        .h(
+            "cookie",
+            format!("ruang_session={other}; ruang_csrf={other_csrf}"),
+        )
+        .h("x-csrf-token", other_csrf.clone())
+        .send(&app)
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    assert!(foreign.body["detail"].as_str().unwrap().contains("Token"));
+
+    // Revoking by cookie needs the CSRF header like any other change.
+    let no_csrf = req("DELETE", &format!("/api/tokens/{qgis_id}"), None)
+        .h("cookie", cookies.clone())
+        .send(&app)
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    // The owner revokes it with another of their tokens: it dies, the others live.
+    let gone = req("DELETE", &format!("/api/tokens/{qgis_id}"), None)
+        .h("authorization", bearer(&script))
+        .send(&app)
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let me = |auth: String| req("GET", "/api/auth/me", None).h("authorization", auth);
+    assert_eq!(
+        me(bearer(&qgis)).send(&app).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(me(bearer(&script)).send(&app).await.status, StatusCode::OK);
+    let again = req("DELETE", &format!("/api/tokens/{qgis_id}"), None)
+        .h("authorization", bearer(&script))
+        .send(&app)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    for bad in ["not-a-uuid", "00000000-0000-0000-0000-000000000000"] {
+        let r = req("DELETE", &format!("/api/tokens/{bad}"), None)
+            .h("authorization", bearer(&script))
+            .send(&app)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let anon = req("DELETE", &format!("/api/tokens/{qgis_id}"), None)
+        .send(&app)
+        .await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+
+    // An admin may revoke anybody's token, e.g. a leaked one.
+    ruang::permits::accounts::add_user(&pool, "admin@example.id", "admin", None, "kata-sandi-adm1")
+        .await
+        .unwrap();
+    let admin = ruang::permits::accounts::create_api_token(&pool, "admin@example.id", None)
+        .await
+        .unwrap();
+    let script_id = id_of("skrip");
+    let by_admin = req("DELETE", &format!("/api/tokens/{script_id}"), None)
+        .h("authorization", bearer(&admin))
+        .send(&app)
+        .await;
+    assert_eq!(by_admin.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        me(bearer(&script)).send(&app).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The purge deletes credentials dead for longer than the retention, and nothing else.
+    let keep = ruang::permits::accounts::KEEP_DEAD_TOKENS_DAYS;
+    sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now() - make_interval(days => $1 + 1)
+          WHERE id = $2::uuid",
+    )
+    .bind(keep)
+    .bind(&qgis_id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let before = count("SELECT count(*) FROM api_tokens").await;
+    let purged = ruang::permits::accounts::purge_dead_tokens(&pool)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(count("SELECT count(*) FROM api_tokens").await, before - 1);
+    // the recently revoked one stays for the retention period; live ones stay
+    assert_eq!(
+        count("SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL").await,
+        1
+    );
+    assert_eq!(me(bearer(&admin)).send(&app).await.status, StatusCode::OK);
+}

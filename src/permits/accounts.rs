@@ -536,6 +536,100 @@ pub async fn create_token(
     Ok(res)
 }
 
+/// `GET /api/tokens`: the caller's live credentials (bearer tokens and browser sessions),
+/// newest first, without their secrets.
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, PermitError> {
+    type Row = (
+        Uuid,
+        String,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, name, created_at, expires_at, last_used_at FROM api_tokens
+          WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+          ORDER BY created_at DESC, id",
+    )
+    .bind(caller.user_id)
+    .fetch_all(&state.pool)
+    .await
+    .map_err(AccountError::from)?;
+    let tokens: Vec<Value> = rows
+        .into_iter()
+        .map(|(id, kind, name, created, expires, used)| {
+            json!({"id": id, "kind": kind, "name": name, "created_at": created,
+                   "expires_at": expires, "last_used_at": used})
+        })
+        .collect();
+    let mut res = Json(json!({"tokens": tokens})).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// `DELETE /api/tokens/{id}`: revokes one of the caller's tokens or sessions at once (an admin
+/// may revoke anybody's). 404 for an unknown id, another user's token, or one already revoked.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, PermitError> {
+    let not_found = || PermitError::not_found("Token", "The token");
+    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let revoked: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = now()
+          WHERE id = $1 AND revoked_at IS NULL AND (user_id = $2 OR $3)
+         RETURNING id",
+    )
+    .bind(id)
+    .bind(caller.user_id)
+    .bind(caller.role == Role::Admin)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(AccountError::from)?;
+    revoked.ok_or_else(not_found)?;
+    tracing::info!(token = %id, by = %caller.email, "token revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Expired or revoked sessions and tokens are kept this many days (they can still be listed
+/// in the database for an inquiry), then deleted.
+pub const KEEP_DEAD_TOKENS_DAYS: i32 = 7;
+
+/// Deletes the sessions and tokens that expired or were revoked more than
+/// [`KEEP_DEAD_TOKENS_DAYS`] ago; returns how many.
+pub async fn purge_dead_tokens(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM api_tokens
+          WHERE expires_at < now() - make_interval(days => $1)
+             OR revoked_at < now() - make_interval(days => $1)",
+    )
+    .bind(KEEP_DEAD_TOKENS_DAYS)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Runs [`purge_dead_tokens`] at start and then every hour.
+pub fn spawn_token_purge(pool: PgPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match purge_dead_tokens(&pool).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired and revoked sessions purged"),
+                Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

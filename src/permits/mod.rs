@@ -1,7 +1,8 @@
 //! Accounts and login, permit applications, the verification workflow with its audit trail,
 //! issued permits and their decision documents.
 //!
-//! - [`accounts`]: register, login (throttled), logout, me, API tokens; `ruang user|token`.
+//! - [`accounts`]: register, login (throttled), logout, me, API tokens (create, list, revoke;
+//!   dead ones purged hourly); `ruang user|token`.
 //! - [`workflow`]: the pure state machine: statuses, actions, who may take them, labels.
 //! - [`applications`]: create / read / list / edit, attachments, actions, service level.
 //! - [`document`]: the decision document as HTML and PDF.
@@ -16,7 +17,7 @@ pub mod openapi;
 pub mod workflow;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 pub use error::PermitError;
 
@@ -29,7 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/login", post(accounts::login))
         .route("/api/auth/logout", post(accounts::logout))
         .route("/api/auth/me", get(accounts::me))
-        .route("/api/tokens", post(accounts::create_token))
+        .route(
+            "/api/tokens",
+            get(accounts::list_tokens).post(accounts::create_token),
+        )
+        .route("/api/tokens/{id}", delete(accounts::revoke_token))
         .route(
             "/api/applications",
             get(applications::list).post(applications::create),

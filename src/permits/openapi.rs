@@ -14,6 +14,7 @@ pub const PATHS: &[&str] = &[
     "/api/auth/logout",
     "/api/auth/me",
     "/api/tokens",
+    "/api/tokens/{id}",
     "/api/applications",
     "/api/applications/overdue",
     "/api/applications/{id}",
@@ -74,7 +75,16 @@ pub fn paths() -> Value {
             "tags": ["accounts"], "summary": "Create a bearer token (shown once)", "security": secured(),
             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}},
             "responses": {"201": ok_json("The token", "Token"), "401": problem("Not logged in"),
-                          "403": problem("CSRF token missing")}}},
+                          "403": problem("CSRF token missing")}},
+            "get": {
+            "tags": ["accounts"], "summary": "The caller's live tokens and sessions (no secrets)", "security": secured(),
+            "responses": {"200": ok_json("The tokens, newest first", "TokenList"), "401": problem("Not logged in")}}},
+        "/api/tokens/{id}": {
+            "parameters": [id_param("id")],
+            "delete": {"tags": ["accounts"], "summary": "Revoke one of the caller's tokens or sessions (admins: anybody's)", "security": secured(),
+                       "responses": {"204": {"description": "Revoked"}, "401": problem("Not logged in"),
+                                     "403": problem("CSRF token missing"),
+                                     "404": problem("Unknown, not yours, or already revoked")}}},
         "/api/applications": {
             "get": {"tags": ["applications"], "summary": "List applications (applicants: their own)", "security": secured(),
                     "parameters": [{"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/ApplicationStatus"}}],
@@ -156,6 +166,11 @@ pub fn schemas() -> Value {
         "Session": {"type": "object", "properties": {"user": user, "csrf_token": {"type": "string"}, "expires_in": {"type": "integer"}}},
         "Me": {"type": "object", "properties": {"user": user}},
         "Token": {"type": "object", "properties": {"token": {"type": "string"}, "name": {"type": "string", "nullable": true}, "token_type": {"type": "string"}}},
+        "TokenList": {"type": "object", "properties": {"tokens": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string", "enum": ["api", "session"]},
+            "name": {"type": "string", "nullable": true}, "created_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time", "nullable": true},
+            "last_used_at": {"type": "string", "format": "date-time", "nullable": true}}}}}},
         "ApplicationInput": {"type": "object", "properties": {
             "parcel": geometry, "crs": {"type": "string"},
             "applicant_type": {"type": "string", "enum": ["perorangan", "badan_usaha", "instansi"]},
