@@ -539,3 +539,72 @@ async fn users_list_and_revoke_their_tokens_and_dead_ones_are_purged() {
     );
     assert_eq!(me(bearer(&admin)).send(&app).await.status, StatusCode::OK);
 }
+
+/// One client address cannot create accounts without end: after a burst it gets 429 with
+/// Retry-After (in both languages), while another address still registers; behind the local
+/// reverse proxy the forwarded address is what counts.
+#[tokio::test]
+async fn registrations_are_limited_per_client_address() {
+    let (app, pool) = setup("auth_register_limit").await;
+    let mut created = 0;
+    let mut refused = None;
+    for i in 0..30 {
+        let r = req(
+            "POST",
+            "/api/auth/register",
+            Some(
+                json!({"email": format!("massal{i}@example.id"), "password": "kata-sandi-massal"}),
+            ),
+        )
+        .ip([10, 9, 0, 1])
+        .send(&app)
+        .await;
+        match r.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused = Some(r);
+                break;
+            }
+            s => panic!("{s}: {}", r.body),
+        }
+    }
+    assert_eq!(created, 10, "the burst is 10 registrations");
+    let r = refused.expect("the 11th registration is refused");
+    let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=180).contains(&wait), "{wait}");
+    assert!(r.body["detail"].as_str().unwrap().contains("pendaftaran"));
+    assert!(r.body["detail_en"].as_str().unwrap().contains("Too many"));
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email LIKE 'massal%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 10, "the refused attempt wrote nothing");
+    // Another address is not affected.
+    let other = req(
+        "POST",
+        "/api/auth/register",
+        Some(json!({"email": "sendiri@example.id", "password": "kata-sandi-sendiri"})),
+    )
+    .ip([10, 9, 0, 2])
+    .send(&app)
+    .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+    // Through a proxy on this machine, the forwarded client counts, not the proxy.
+    for (i, client) in ["10.9.0.1", "10.9.0.3"].iter().enumerate() {
+        let r = req(
+            "POST",
+            "/api/auth/register",
+            Some(json!({"email": format!("proxy{i}@example.id"), "password": "kata-sandi-proxy"})),
+        )
+        .ip([127, 0, 0, 1])
+        .h("x-forwarded-for", *client)
+        .send(&app)
+        .await;
+        let want = if i == 0 {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::CREATED
+        };
+        assert_eq!(r.status, want, "{client}: {}", r.body);
+    }
+}

@@ -31,6 +31,7 @@ use uuid::Uuid;
 use super::error::{PermitError, json_object};
 use crate::AppState;
 use crate::auth::{self, CSRF_COOKIE, Caller, Role, SESSION_COOKIE};
+use crate::check::http::RateLimiter;
 
 /// Session lifetime.
 pub const SESSION_HOURS: i64 = 12;
@@ -78,6 +79,39 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
             (Some(p), _) => p.to_string(),
             (None, _) => "unknown".into(),
         }))
+    }
+}
+
+/// Self-registrations one client address may attempt: a burst of 10, then this many an hour.
+/// A service counter registering applicants one after another stays well inside it; a script
+/// creating accounts (or probing which e-mails have one) does not.
+pub const REGISTRATIONS_PER_HOUR: f64 = 20.0;
+
+/// Middleware of `POST /api/auth/register`: 429 with `Retry-After` once the client address
+/// (see [`ClientIp`]) has used its registrations.
+pub async fn register_rate_limit(
+    State(limiter): State<std::sync::Arc<RateLimiter>>,
+    ClientIp(ip): ClientIp,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let addr = ip
+        .parse()
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    match limiter.take(addr) {
+        None => next.run(req).await,
+        Some(wait) => {
+            let mut e = PermitError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "registration_throttled",
+                format!(
+                    "Terlalu banyak pendaftaran akun dari alamat ini. Coba lagi dalam {wait} detik."
+                ),
+                format!("Too many accounts registered from this address. Try again in {wait} s."),
+            );
+            e.retry_after = Some(wait);
+            e.into_response()
+        }
     }
 }
 

@@ -22,11 +22,18 @@ use axum::routing::{delete, get, post};
 pub use error::PermitError;
 
 use crate::AppState;
+use crate::check::http::RateLimiter;
 
 /// The account, application and permit routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/auth/register", post(accounts::register))
+        .route(
+            "/api/auth/register",
+            post(accounts::register).layer(axum::middleware::from_fn_with_state(
+                std::sync::Arc::new(RateLimiter::new(accounts::REGISTRATIONS_PER_HOUR / 3600.0)),
+                accounts::register_rate_limit,
+            )),
+        )
         .route("/api/auth/login", post(accounts::login))
         .route("/api/auth/logout", post(accounts::logout))
         .route("/api/auth/me", get(accounts::me))

@@ -58,7 +58,8 @@ pub fn paths() -> Value {
             "tags": ["accounts"], "summary": "Register as an applicant (role pemohon) and log in",
             "requestBody": json_body("Register"),
             "responses": {"201": ok_json("The user, the CSRF token; cookies ruang_session and ruang_csrf", "Session"),
-                          "409": problem("E-mail taken"), "422": problem("Bad e-mail or password")}}},
+                          "409": problem("E-mail taken"), "422": problem("Bad e-mail or password"),
+                          "429": problem("Too many registrations from this address (Retry-After)")}}},
         "/api/auth/login": {"post": {
             "tags": ["accounts"], "summary": "Log in with e-mail and password",
             "requestBody": json_body("Login"),
