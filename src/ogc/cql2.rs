@@ -800,6 +800,27 @@ mod tests {
     }
 
     #[test]
+    fn doubled_quotes_and_quoted_property_names_are_read() {
+        // Kupang names carry apostrophes (Jum'at); CQL2 text doubles them inside a literal.
+        let (sql, b) = text("zone_code = 'Jum''at' OR zone_code LIKE '%''%'").unwrap();
+        assert_eq!(
+            sql,
+            "((t.\"zone_code\" = $1::text) OR (t.\"zone_code\" LIKE $2::text))"
+        );
+        assert_eq!(
+            b,
+            vec![
+                BindValue::Text("Jum'at".into()),
+                BindValue::Text("%'%".into())
+            ]
+        );
+        // A property name in double quotes is the same property.
+        let (quoted, qb) = text("\"zone_code\" = 'R-2'").unwrap();
+        assert_eq!(quoted, "(t.\"zone_code\" = $1::text)");
+        assert_eq!(qb, vec![BindValue::Text("R-2".into())]);
+    }
+
+    #[test]
     fn text_and_json_give_the_same_sql() {
         let (a, ba) = text("zone_code IN ('R-2','K-1') OR NOT plan_active").unwrap();
         let (b, bb) = to_sql(
