@@ -270,6 +270,14 @@ async fn insert_token(
     Ok(secret)
 }
 
+/// A JSON answer no cache may keep: it names the caller or holds a secret.
+fn no_store(status: StatusCode, body: Value) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 fn user_json(id: Uuid, email: &str, role: &str, name: Option<&str>) -> Value {
     json!({"id": id, "email": email, "role": role, "display_name": name})
 }
@@ -537,10 +545,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Respons
         caller.role.as_str(),
         name.as_deref(),
     );
-    let mut res = Json(json!({"user": user})).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    Ok(no_store(StatusCode::OK, json!({"user": user})))
 }
 
 /// `POST /api/tokens` `{name}`: a bearer token for the caller, shown once.
@@ -560,14 +565,10 @@ pub async fn create_token(
         ));
     }
     let token = insert_token(&state.pool, caller.user_id, "api", name, None).await?;
-    let mut res = (
+    Ok(no_store(
         StatusCode::CREATED,
-        Json(json!({"token": token, "name": name, "token_type": "Bearer"})),
-    )
-        .into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+        json!({"token": token, "name": name, "token_type": "Bearer"}),
+    ))
 }
 
 /// `GET /api/tokens`: the caller's live credentials (bearer tokens and browser sessions),
@@ -600,10 +601,7 @@ pub async fn list_tokens(
                    "expires_at": expires, "last_used_at": used})
         })
         .collect();
-    let mut res = Json(json!({"tokens": tokens})).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    Ok(no_store(StatusCode::OK, json!({"tokens": tokens})))
 }
 
 /// `DELETE /api/tokens/{id}`: revokes one of the caller's tokens or sessions at once (an admin

@@ -109,11 +109,17 @@ impl Grid {
         Some(g)
     }
 
+    /// The word and bit of cell x, y (inside the grid).
+    fn bit(&self, x: i64, y: i64) -> (usize, u64) {
+        let i = ((y - self.y0) * self.w + (x - self.x0)) as usize;
+        (i / 64, 1 << (i % 64))
+    }
+
     fn set(&mut self, r: [i64; 4]) {
         for y in r[1]..=r[3] {
             for x in r[0]..=r[2] {
-                let i = ((y - self.y0) * self.w + (x - self.x0)) as usize;
-                self.bits[i / 64] |= 1 << (i % 64);
+                let (word, bit) = self.bit(x, y);
+                self.bits[word] |= bit;
             }
         }
     }
@@ -138,8 +144,8 @@ impl Grid {
         let (xb, yb) = (x1.min(self.x0 + self.w - 1), y1.min(self.y0 + self.h - 1));
         for y in ya..=yb {
             for x in xa..=xb {
-                let i = ((y - self.y0) * self.w + (x - self.x0)) as usize;
-                if self.bits[i / 64] & (1 << (i % 64)) != 0 {
+                let (word, bit) = self.bit(x, y);
+                if self.bits[word] & bit != 0 {
                     return true;
                 }
             }
