@@ -219,9 +219,7 @@ pub async fn caller(
     headers: &HeaderMap,
 ) -> Result<Option<Caller>, ApiError> {
     if let Some(secret) = bearer(headers) {
-        return lookup(pool, secret, "api")
-            .await
-            .map_err(|e| ApiError::internal(&e));
+        return lookup(pool, secret, "api").await.map_err(ApiError::from);
     }
     let Some(secret) = cookie(headers, SESSION_COOKIE).filter(|s| !s.is_empty() && s.len() <= 256)
     else {
@@ -229,7 +227,7 @@ pub async fn caller(
     };
     let Some(found) = lookup(pool, secret, "session")
         .await
-        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::from)?
     else {
         return Ok(None);
     };

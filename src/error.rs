@@ -12,6 +12,9 @@ use serde::Serialize;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// `Retry-After` of the 503 answered while the database is unreachable.
+pub const DB_RETRY_AFTER_SECS: u64 = 5;
+
 /// A problem to answer with.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -20,6 +23,10 @@ pub struct ApiError {
     pub kind: &'static str,
     pub detail_id: String,
     pub detail_en: String,
+    /// Seconds for `Retry-After` (503, 429).
+    pub retry_after: Option<u64>,
+    /// The request field (body member, form field, parameter) the problem is about.
+    pub field: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -30,6 +37,8 @@ struct ProblemBody<'a> {
     status: u16,
     detail: &'a str,
     detail_en: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -44,7 +53,43 @@ impl ApiError {
             kind,
             detail_id: detail_id.into(),
             detail_en: detail_en.into(),
+            retry_after: None,
+            field: None,
         }
+    }
+
+    /// 422 about one field of the request.
+    pub fn invalid_field(
+        field: impl Into<String>,
+        detail_id: impl Into<String>,
+        detail_en: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            field: Some(field.into()),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+                detail_id,
+                detail_en,
+            )
+        }
+    }
+
+    /// The same problem with `Retry-After: secs`.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// 503 with `Retry-After`: the database is unreachable or refusing work for now.
+    pub fn db_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database-unavailable",
+            "Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
+            "The database cannot be reached right now. Try again shortly.",
+        )
+        .retry_after(DB_RETRY_AFTER_SECS)
     }
 
     pub fn not_found(what_id: &str, what_en: &str) -> Self {
@@ -96,12 +141,23 @@ pub fn problem_response(
     detail_id: &str,
     detail_en: &str,
 ) -> Response {
+    render(status, kind, detail_id, detail_en, None)
+}
+
+fn render(
+    status: StatusCode,
+    kind: &str,
+    detail_id: &str,
+    detail_en: &str,
+    field: Option<&str>,
+) -> Response {
     let body = ProblemBody {
         type_: format!("https://ruang.kupangkota.go.id/problems/{kind}"),
         title: status.canonical_reason().unwrap_or("Error"),
         status: status.as_u16(),
         detail: detail_id,
         detail_en,
+        field,
     };
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     let mut res = (status, bytes).into_response();
@@ -112,18 +168,30 @@ pub fn problem_response(
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(self.status, self.kind, &self.detail_id, &self.detail_en)
+        let mut res = render(
+            self.status,
+            self.kind,
+            &self.detail_id,
+            &self.detail_en,
+            self.field.as_deref(),
+        );
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        res
     }
 }
 
+/// A database error: 503 with `Retry-After` when the database is unreachable or refusing work
+/// (see [`crate::db::is_unavailable`]), else an internal error.
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut => ApiError::unavailable(
-                "Basis data sedang sibuk atau tidak dapat dihubungi. Coba lagi sebentar lagi.",
-                "The database is busy or unreachable. Try again shortly.",
-            ),
-            _ => ApiError::internal(&e),
+        if crate::db::is_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            ApiError::db_unavailable()
+        } else {
+            ApiError::internal(&e)
         }
     }
 }

@@ -608,3 +608,146 @@ async fn registrations_are_limited_per_client_address() {
         assert_eq!(r.status, want, "{client}: {}", r.body);
     }
 }
+
+fn assert_nul_refused(a: &Answer, field: &str) {
+    assert_eq!(
+        a.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{field}: {}",
+        a.body
+    );
+    assert_eq!(a.headers[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(a.body["field"], field, "{}", a.body);
+    assert!(
+        a.body["detail"].as_str().unwrap().contains("NUL"),
+        "{}",
+        a.body
+    );
+    assert!(
+        a.body["detail_en"].as_str().unwrap().contains(field),
+        "{}",
+        a.body
+    );
+}
+
+/// PostgreSQL text cannot hold NUL: a `\u0000` in any JSON string (or multipart text field) is
+/// a 422 naming the field, for every route, before anything is written.
+#[tokio::test]
+async fn a_nul_in_a_json_string_or_form_field_is_a_422_naming_it_and_writes_nothing() {
+    let (app, pool) = setup("auth_nul").await;
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let a = req(
+        "POST",
+        "/api/auth/register",
+        Some(json!({"email": "nul@example.id", "password": "kata-sandi-nul", "display_name": "Yo\u{0}hanes"})),
+    )
+    .send(&app)
+    .await;
+    assert_nul_refused(&a, "display_name");
+    assert_eq!(count("SELECT count(*) FROM users").await, 0);
+
+    let a = req(
+        "POST",
+        "/api/auth/login",
+        Some(json!({"email": "a\u{0}@example.id", "password": "apa saja"})),
+    )
+    .send(&app)
+    .await;
+    assert_nul_refused(&a, "email");
+
+    // An applicant with a token tries an application and a nested field.
+    let r = register(&app, "pemohon-nul@example.id", "kata-sandi-pemohon").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let (session, _) = r.cookie("ruang_session").unwrap();
+    let (csrf, _) = r.cookie("ruang_csrf").unwrap();
+    let t = req("POST", "/api/tokens", Some(json!({"name": "uji"})))
+        .h(
+            "cookie",
+            format!("ruang_session={session}; ruang_csrf={csrf}"),
+        )
+        .h("x-csrf-token", csrf.clone())
+        .send(&app)
+        .await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
+    let bearer = format!("Bearer {}", t.body["token"].as_str().unwrap());
+    let a = req(
+        "POST",
+        "/api/applications",
+        Some(json!({"applicant_name": "Maria\u{0}Ndolu", "kbli_code": "68111"})),
+    )
+    .h("authorization", bearer.clone())
+    .send(&app)
+    .await;
+    assert_nul_refused(&a, "applicant_name");
+    let a = req(
+        "POST",
+        "/api/applications",
+        Some(json!({"parcel": {"type": "Polygon", "coordinates": [[[0, 0]]], "bad": ["x", "\u{0}"]}})),
+    )
+    .h("authorization", bearer.clone())
+    .send(&app)
+    .await;
+    assert_nul_refused(&a, "parcel.bad[1]");
+    assert_eq!(count("SELECT count(*) FROM applications").await, 0);
+
+    let a = req(
+        "POST",
+        "/api/waste/reports",
+        Some(
+            json!({"lon": 123.6, "lat": -10.17, "category": "plastik", "description": "bau\u{0}"}),
+        ),
+    )
+    .send(&app)
+    .await;
+    assert_nul_refused(&a, "description");
+    // The same as a multipart form.
+    let boundary = "batasuji";
+    let form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"lon\"\r\n\r\n123.6\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"lat\"\r\n\r\n-10.17\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nplastik\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nbau\0busuk\r\n\
+         --{boundary}--\r\n"
+    );
+    let mut r = Request::post("/api/waste/reports")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(form))
+        .unwrap();
+    r.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([10, 7, 7, 7], 40000))));
+    let res = app.clone().oneshot(r).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_nul_refused(
+        &Answer {
+            status,
+            headers,
+            body,
+        },
+        "description",
+    );
+    assert_eq!(count("SELECT count(*) FROM waste_reports").await, 0);
+
+    // An escaped backslash before "u0000" is text, not a NUL: it passes.
+    let a = req(
+        "POST",
+        "/api/auth/register",
+        Some(json!({"email": "garis@example.id", "password": "kata-sandi-garis", "display_name": "a\\u0000b"})),
+    )
+    .send(&app)
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+}

@@ -736,3 +736,42 @@ async fn the_check_command_prints_the_same_decision_as_the_api() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One client-address rule for every limiter: behind a reverse proxy on the same machine the
+/// forwarded address counts, so two clients of the proxy do not share one bucket; the 429 is
+/// problem+json with `code` and `Retry-After` in both languages.
+#[tokio::test]
+async fn the_check_limit_counts_each_client_behind_a_local_proxy() {
+    let pool = ruang::db::connect(demo_db(), 4, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let config = Config {
+        check_rate_per_sec: 1.0,
+        ..Config::default()
+    };
+    let app = ruang::app(ruang::AppState::new(pool, config).await.unwrap());
+    let from = |client: &str| {
+        let mut r = post_check("{}", "application/json", "application/json");
+        r.headers_mut()
+            .insert("x-forwarded-for", client.parse().unwrap());
+        r.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                45000,
+            ))));
+        r
+    };
+    // a burst of 10, then 429
+    for _ in 0..10 {
+        let (s, _, v) = send(&app, from("10.20.0.1")).await;
+        assert_ne!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    }
+    let (s, h, v) = send(&app, from("10.20.0.1")).await;
+    let v = problem(s, &h, &v, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(v["code"], "too_many_requests");
+    assert!(h.contains_key(header::RETRY_AFTER));
+    assert!(v["detail"].as_str().unwrap().contains("pemeriksaan"), "{v}");
+    // another client of the same proxy has its own bucket
+    let (s, _, v) = send(&app, from("10.20.0.2")).await;
+    assert_ne!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+}

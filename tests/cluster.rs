@@ -138,6 +138,12 @@ fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
 
 /// Starts `ruang serve` on a free port and waits until `/readyz` answers 200.
 fn serve(scratch: &Scratch, config: &Path) -> (Child, String) {
+    serve_logging(scratch, config, Stdio::piped())
+}
+
+/// [`serve`] with its log (stderr) going to `log`: a test that makes many requests must not
+/// pipe it, or the server blocks once the unread pipe is full.
+fn serve_logging(scratch: &Scratch, config: &Path, log: Stdio) -> (Child, String) {
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let mut child = command(
@@ -152,8 +158,8 @@ fn serve(scratch: &Scratch, config: &Path) -> (Child, String) {
         ],
         &[],
     )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(log)
     .spawn()
     .unwrap();
     let base = format!("http://{bind}");
@@ -164,12 +170,9 @@ fn serve(scratch: &Scratch, config: &Path) -> (Child, String) {
         }
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
+            if let Some(mut e) = child.stderr.take() {
+                e.read_to_string(&mut err).unwrap();
+            }
             panic!("ruang serve exited early ({status}): {err}");
         }
         assert!(
@@ -439,4 +442,373 @@ fn a_config_file_with_an_unknown_key_stops_with_its_name() {
     std::fs::write(&config, "bind = \"127.0.0.1:9\"\ndemo_sclae = 3\n").unwrap();
     let out = ruang(&["config", "--config", config.to_str().unwrap()], &[]);
     assert_one_clear_line(&out, "demo_sclae");
+}
+
+/// One probe of the outage test: a route a user relies on, and what it answers when all is well.
+struct Probe {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Option<serde_json::Value>,
+    token: bool,
+}
+
+/// One answer seen under load.
+struct Seen {
+    probe: &'static str,
+    phase: u8,
+    status: u16,
+    problem: bool,
+    retry_after: bool,
+    rule_set: Option<String>,
+    created: Option<String>,
+}
+
+const UP: u8 = 0;
+const DOWN: u8 = 1;
+const BACK: u8 = 2;
+
+async fn send_probe(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    p: &Probe,
+) -> Result<(u16, reqwest::header::HeaderMap, serde_json::Value), String> {
+    let mut r = client.request(p.method.parse().unwrap(), format!("{base}{}", p.path));
+    if p.token {
+        r = r.bearer_auth(token);
+    }
+    if let Some(b) = &p.body {
+        r = r.json(b);
+    }
+    let res = r.send().await.map_err(|e| format!("{}: {e:?}", p.name))?;
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| format!("{}: {e:?}", p.name))?;
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Ok((status, headers, body))
+}
+
+/// The database stops under load and comes back: every route answers (503 problem+json with
+/// `Retry-After` where it needs the database, `/api/check` from the rule set it holds, marked
+/// stale), never a 500 or a dropped connection; after the restart every route answers again
+/// within 2 s without restarting ruang, the rule set is current again, and no application was
+/// half written.
+#[test]
+fn a_database_outage_answers_503_and_recovers_without_a_restart() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+    let scratch = Scratch::new("outage");
+    let config = scratch.0.join("ruang.toml");
+    std::fs::write(&config, "[demo]\nscale = 0.1\nseed = 3\n").unwrap();
+    let d = scratch.pg().to_str().unwrap().to_string();
+    // The cluster is started apart from the server, so the test can stop it under the server.
+    let out = ruang(&["db", "start", "--data-dir", &d], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log_path = scratch.0.join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let (child, base) = serve_logging(&scratch, &config, Stdio::from(log));
+    // Killed if the test fails half-way, so no server is left behind.
+    struct Running(Option<Child>);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Some(c) = &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut running = Running(Some(child));
+
+    // An applicant with an API token.
+    let mut add = command(
+        &[
+            "user",
+            "add",
+            "--email",
+            "tahan@example.id",
+            "--role",
+            "pemohon",
+            "--data-dir",
+            &d,
+        ],
+        &[],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = add.stdin.take().unwrap();
+        stdin.write_all(b"kata-sandi-tahan\n").unwrap();
+    }
+    let out = add.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ruang(
+        &[
+            "token",
+            "create",
+            "--email",
+            "tahan@example.id",
+            "--data-dir",
+            &d,
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_string();
+    let url = text(&ruang(&["db", "url", "--data-dir", &d], &[]).stdout)
+        .trim()
+        .to_string();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let pool = ruang::db::connect(&url, 2, Duration::from_secs(10)).await.unwrap();
+        let parcel: String = sqlx::query_scalar(
+            "SELECT ST_AsGeoJSON(ST_Transform(s.sq, 4326), 9)
+               FROM zones z
+               JOIN zoning_plans p ON p.id = z.plan_id AND p.status = 'active'
+               CROSS JOIN LATERAL (
+                   SELECT ST_SetSRID(ST_Expand(ST_Transform(ST_PointOnSurface(z.geom), 32751), 7.5)::geometry, 32751) AS sq
+               ) s
+              WHERE z.subzone_code LIKE 'R-%' AND ST_Within(ST_Transform(s.sq, 4326), z.geom)
+              ORDER BY z.id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let (tx, ty): (i32, i32) = sqlx::query_as(
+            "WITH c AS (SELECT ST_Transform(ST_PointOnSurface(geom), 4326) AS p FROM zones ORDER BY id LIMIT 1)
+             SELECT floor((ST_X(p) + 180) / 360 * 16384)::int,
+                    floor((1 - ln(tan(radians(ST_Y(p))) + 1 / cos(radians(ST_Y(p)))) / pi()) / 2 * 16384)::int
+               FROM c",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let parcel: serde_json::Value = serde_json::from_str(&parcel).unwrap();
+        let draft = serde_json::json!({
+            "parcel": parcel,
+            "applicant_type": "perorangan",
+            "applicant_name": "Maria Ndolu",
+            "applicant_nik": "5371012345670001",
+            "business_scale": "UMK",
+            "kbli_code": "68111",
+            "land_tenure": "SHM",
+            "declared_land_area_m2": 225,
+            "footprint_m2": 120,
+            "total_floor_area_m2": 200,
+            "floors": 2,
+            "height_m": 8,
+            "green_area_m2": 50,
+        });
+        let probes = Arc::new(vec![
+            Probe { name: "items", method: "GET", path: "/collections/zones/items?limit=3".into(), body: None, token: false },
+            Probe { name: "applications", method: "GET", path: "/api/applications".into(), body: None, token: true },
+            Probe { name: "create", method: "POST", path: "/api/applications".into(), body: Some(draft), token: true },
+            Probe { name: "me", method: "GET", path: "/api/auth/me".into(), body: None, token: true },
+            Probe {
+                name: "login",
+                method: "POST",
+                path: "/api/auth/login".into(),
+                body: Some(serde_json::json!({"email": "tahan@example.id", "password": "kata-sandi-tahan"})),
+                token: false,
+            },
+            Probe {
+                name: "check",
+                method: "POST",
+                path: "/api/check".into(),
+                body: Some(serde_json::json!({"parcel": parcel, "kbli": "68111", "building": {"floors": 2}})),
+                token: false,
+            },
+            Probe { name: "tile", method: "GET", path: format!("/tiles/zones/14/{tx}/{ty}"), body: None, token: false },
+            Probe { name: "stunting", method: "GET", path: "/api/stunting".into(), body: None, token: false },
+        ]);
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        // All well before the outage.
+        for p in probes.iter() {
+            let (status, _, body) = send_probe(&client, &base, &token, p).await.unwrap();
+            assert!(
+                (200..300).contains(&status),
+                "{} before the outage: {status} {body}",
+                p.name
+            );
+        }
+
+        let phase = Arc::new(AtomicU8::new(UP));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut workers = Vec::new();
+        for w in 0..3usize {
+            let (client, base, token) = (client.clone(), base.clone(), token.clone());
+            let (probes, phase, stop) = (probes.clone(), phase.clone(), stop.clone());
+            workers.push(tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut i = w;
+                // bounded: at most 20,000 requests per worker, and the test stops it
+                while !stop.load(Ordering::SeqCst) && seen.len() < 20_000 {
+                    let p = &probes[i % probes.len()];
+                    i += 1;
+                    let at = phase.load(Ordering::SeqCst);
+                    let (status, headers, body) = send_probe(&client, &base, &token, p).await?;
+                    seen.push(Seen {
+                        probe: p.name,
+                        phase: at.max(phase.load(Ordering::SeqCst)),
+                        status,
+                        problem: headers
+                            .get("content-type")
+                            .is_some_and(|v| v.to_str().unwrap_or("").starts_with("application/problem+json")),
+                        retry_after: headers.contains_key("retry-after"),
+                        rule_set: headers
+                            .get("ruang-rule-set")
+                            .map(|v| v.to_str().unwrap_or("").to_string()),
+                        created: (status == 201)
+                            .then(|| body["id"].as_str().unwrap_or("").to_string()),
+                    });
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Ok::<_, String>(seen)
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let d2 = d.clone();
+        let out = tokio::task::spawn_blocking(move || ruang(&["db", "stop", "--data-dir", &d2], &[]))
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        phase.store(DOWN, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let d2 = d.clone();
+        let out = tokio::task::spawn_blocking(move || ruang(&["db", "start", "--data-dir", &d2], &[]))
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let back_at = Instant::now();
+        phase.store(BACK, Ordering::SeqCst);
+
+        // Every route answers again within 2 s of the database being back.
+        let mut pending: Vec<&Probe> = probes.iter().collect();
+        while !pending.is_empty() && back_at.elapsed() < Duration::from_secs(10) {
+            let mut still = Vec::new();
+            for p in pending {
+                let (status, _, _) = send_probe(&client, &base, &token, p).await.unwrap();
+                if !(200..300).contains(&status) {
+                    still.push(p);
+                }
+            }
+            pending = still;
+            if !pending.is_empty() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let recovered = back_at.elapsed();
+        assert!(
+            pending.is_empty(),
+            "still failing 10 s after the database came back: {:?}",
+            pending.iter().map(|p| p.name).collect::<Vec<_>>()
+        );
+        assert!(
+            recovered < Duration::from_secs(2),
+            "every route answered again only after {recovered:?}"
+        );
+        // The rule set is rebuilt by itself (listener back, or the retry's backoff).
+        let check = &probes[5];
+        let start = Instant::now();
+        loop {
+            let (status, headers, body) = send_probe(&client, &base, &token, check).await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            let rs = headers["ruang-rule-set"].to_str().unwrap().to_string();
+            if rs.ends_with("current") {
+                assert_eq!(body["rule_set"]["current"], true);
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "rule set still {rs}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.store(true, Ordering::SeqCst);
+        let mut seen = Vec::new();
+        for w in workers {
+            seen.extend(w.await.unwrap().expect("no request failed without an answer"));
+        }
+
+        // Never a 5xx other than 503; every 503 is problem+json with Retry-After.
+        for s in &seen {
+            assert!(
+                s.status < 500 || s.status == 503,
+                "{} answered {} (phase {})",
+                s.probe,
+                s.status,
+                s.phase
+            );
+            if s.status == 503 {
+                assert!(s.problem && s.retry_after, "{}: 503 without problem+json/Retry-After", s.probe);
+            }
+        }
+        let during: Vec<&Seen> = seen.iter().filter(|s| s.phase == DOWN).collect();
+        assert!(during.len() > 20, "load during the outage: {}", during.len());
+        for name in ["items", "applications", "create", "me", "login", "stunting"] {
+            assert!(
+                during.iter().any(|s| s.probe == name && s.status == 503),
+                "{name} never answered 503 during the outage"
+            );
+        }
+        // /api/check keeps answering from the rule set it holds, and says it is stale.
+        let checks: Vec<&&Seen> = during.iter().filter(|s| s.probe == "check").collect();
+        assert!(!checks.is_empty());
+        for c in &checks {
+            assert_eq!(c.status, 200, "check during the outage");
+        }
+        assert!(
+            checks
+                .iter()
+                .any(|c| c.rule_set.as_deref().is_some_and(|r| r.contains("stale; since="))),
+            "{:?}",
+            checks.iter().map(|c| c.rule_set.clone()).collect::<Vec<_>>()
+        );
+
+        // No half-written application: each has its creation event, each 201 exists.
+        let pool = ruang::db::connect(&url, 2, Duration::from_secs(10)).await.unwrap();
+        let orphans: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM applications a
+              WHERE NOT EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(orphans, 0, "applications without their creation event");
+        let created: Vec<String> = seen.iter().filter_map(|s| s.created.clone()).collect();
+        let found: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM applications WHERE id::text = ANY($1)",
+        )
+        .bind(&created)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(found as usize, created.len(), "every 201 was written");
+        pool.close().await;
+    });
+    let mut child = running.0.take().unwrap();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server kept running"
+    );
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(status.success(), "ruang serve exited with {status}");
+    assert!(!log.contains("panicked"), "{log}");
 }

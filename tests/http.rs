@@ -309,3 +309,72 @@ async fn an_encoded_nul_in_the_address_is_a_400() {
     let (status, _, _) = send(&app, get("/api/places?q=oebobo")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// HTML answers carry a Content-Security-Policy, nosniff and a Referrer-Policy; JSON answers
+/// carry nosniff; the pages' inline import map is allowed by its hash, nothing inline else.
+#[tokio::test]
+async fn html_answers_carry_security_headers() {
+    let (pool, _) = common::migrated_database("http_sec_headers").await;
+    let app = app_with(pool, Config::default()).await;
+    for uri in [
+        "/peta",
+        "/ajukan",
+        "/verifikasi",
+        "/collections?f=html",
+        "/?f=html",
+    ] {
+        let (status, headers, body) = send(&app, get(uri)).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{uri}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{uri}"
+        );
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{uri}: {csp}");
+        assert!(csp.contains("object-src 'none'"), "{uri}: {csp}");
+        assert!(
+            !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{uri}: {csp}"
+        );
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+        assert_eq!(
+            headers[header::REFERRER_POLICY],
+            "strict-origin-when-cross-origin",
+            "{uri}"
+        );
+        if uri == "/peta" {
+            assert!(
+                csp.contains("'sha256-"),
+                "the import map is allowed by hash: {csp}"
+            );
+        }
+    }
+    let (_, headers, _) = send(&app, get("/collections")).await;
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(!headers.contains_key(header::CONTENT_SECURITY_POLICY));
+}
+
+/// An address longer than 16 KiB is a 414 problem telling to POST instead.
+#[tokio::test]
+async fn an_overlong_address_is_a_414_problem() {
+    let (pool, _) = common::migrated_database("http_414").await;
+    let app = app_with(pool, Config::default()).await;
+    let long = format!(
+        "/collections/zones/items?filter=name%3D%27{}%27",
+        "a".repeat(20_000)
+    );
+    let (status, headers, body) = send(&app, get(&long)).await;
+    let v = assert_problem(status, &headers, &body, StatusCode::URI_TOO_LONG);
+    assert!(v["detail_en"].as_str().unwrap().contains("POST"), "{v}");
+    let tile = format!("/tiles/zones/14/1/1?x={}", "a".repeat(20_000));
+    let (status, headers, body) = send(&app, get(&tile)).await;
+    assert_problem(status, &headers, &body, StatusCode::URI_TOO_LONG);
+}

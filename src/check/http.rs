@@ -1,15 +1,12 @@
 //! `POST /api/check`, `GET /api/zoning/at`, `GET /api/activities`.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::{self};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -23,11 +20,19 @@ use crate::rules::{BuildingFigures, CheckInput, Decision, ItbxClass, RuleSet};
 pub const GEO_JSON: &str = "application/geo+json";
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let limiter = std::sync::Arc::new(RateLimiter::new(state.config.check_rate_per_sec));
+    let limit = crate::http::limit::Limit::new(
+        state.config.check_rate_per_sec,
+        "too_many_requests",
+        "pemeriksaan",
+        "checks",
+    );
     Router::new()
         .route(
             "/api/check",
-            post(check).layer(middleware::from_fn_with_state(limiter, rate_limit)),
+            post(check).layer(middleware::from_fn_with_state(
+                limit,
+                crate::http::limit::rate_limit,
+            )),
         )
         .route("/api/zoning/at", get(zoning_at))
         .route("/api/activities", get(activities))
@@ -327,21 +332,56 @@ async fn check(
         )
         .into());
     }
-    let rs = state.check.rule_set().await?;
-    let input = parse_request(&body, &rs)?;
-    let decision = crate::rules::check(&rs, &input).map_err(RequestError::from)?;
+    let current = state.check.current().await?;
+    let rs = &current.rules;
+    let input = parse_request(&body, rs)?;
+    let decision = crate::rules::check(rs, &input).map_err(RequestError::from)?;
     let (v, ct) = if wants_geojson(&headers) {
         (decision_feature_collection(&decision), GEO_JSON)
     } else {
         (decision_json(&decision), "application/json")
     };
-    let v = v.map_err(|e| ApiError::internal(&e))?;
+    let mut v = v.map_err(|e| ApiError::internal(&e))?;
+    v["rule_set"] = rule_set_json(&current);
     let mut res = (StatusCode::OK, v.to_string()).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    rule_set_header(&mut res, &current);
     Ok(res)
+}
+
+/// `Ruang-Rule-Set`: which plan version an answer was computed from, and whether that rule
+/// set is stale (a rebuild after a change failed, e.g. while the database is unreachable):
+/// `plan=3; version=2; current` or `plan=3; version=2; stale; since=2026-12-05T08:00:00Z`.
+pub const RULE_SET_HEADER: &str = "ruang-rule-set";
+
+fn rule_set_header(res: &mut Response, c: &super::Current) {
+    let plan = c.rules.plan();
+    let v = match c.stale_since {
+        None => format!("plan={}; version={}; current", plan.id, plan.version),
+        Some(t) => format!(
+            "plan={}; version={}; stale; since={}",
+            plan.id,
+            plan.version,
+            chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+    };
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        res.headers_mut().insert(RULE_SET_HEADER, v);
+    }
+}
+
+/// The same as a JSON member of the answer.
+fn rule_set_json(c: &super::Current) -> Value {
+    let plan = c.rules.plan();
+    json!({
+        "plan_id": plan.id,
+        "plan_version": plan.version,
+        "current": c.stale_since.is_none(),
+        "stale_since": c.stale_since.map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -436,7 +476,8 @@ async fn zoning_at(
 ) -> Result<Response, CheckApiError> {
     let lon = coord_param("lon", q.lon.as_deref(), 180.0)?;
     let lat = coord_param("lat", q.lat.as_deref(), 90.0)?;
-    let rs = state.check.rule_set().await?;
+    let current = state.check.current().await?;
+    let rs = &current.rules;
     let (x, y) = geojson::point(lon, lat, true).map_err(|e| ApiError::internal(&e))?;
     let zones = rs.zones_at(x, y);
     let Some(first) = zones.first() else {
@@ -447,13 +488,16 @@ async fn zoning_at(
         .into());
     };
     let plan = rs.plan();
-    let mut v = zone_info(&rs, first);
+    let mut v = zone_info(rs, first);
     v["lon"] = json!(lon);
     v["lat"] = json!(lat);
     v["plan"] = json!({"id": plan.id, "version": plan.version, "name": plan.name});
     // a point on a shared edge lies in several zones
     v["also_in_zones"] = json!(zones[1..].iter().map(|z| z.id).collect::<Vec<_>>());
-    Ok(axum::Json(v).into_response())
+    v["rule_set"] = rule_set_json(&current);
+    let mut res = axum::Json(v).into_response();
+    rule_set_header(&mut res, &current);
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -487,97 +531,9 @@ async fn activities(
                 )
             })?,
     };
-    let rs = state.check.rule_set().await?;
-    let found = rs.suggest_activities(query, limit);
-    Ok(axum::Json(json!({"query": query, "activities": found})).into_response())
-}
-
-/// Per client IP token bucket for `POST /api/check`.
-pub struct RateLimiter {
-    rate: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    /// `rate` requests per second with bursts of two seconds' worth (at least 10); 0 = off.
-    pub fn new(rate: f64) -> Self {
-        RateLimiter {
-            rate,
-            burst: (rate * 2.0).max(10.0),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `None` when the request may go on, else the seconds to wait.
-    pub fn take(&self, ip: IpAddr) -> Option<u64> {
-        if self.rate <= 0.0 {
-            return None;
-        }
-        let now = Instant::now();
-        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if b.len() > 100_000 {
-            // forget clients whose bucket has filled up again
-            let (rate, burst) = (self.rate, self.burst);
-            b.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
-            });
-        }
-        let (tokens, at) = b.entry(ip).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            None
-        } else {
-            Some(((1.0 - *tokens) / self.rate).ceil().max(1.0) as u64)
-        }
-    }
-}
-
-async fn rate_limit(
-    State(limiter): State<std::sync::Arc<RateLimiter>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    match limiter.take(ip) {
-        None => next.run(req).await,
-        Some(wait) => {
-            let mut res = CheckApiError::Request(RequestError::new(
-                429,
-                "too_many_requests",
-                None,
-                format!(
-                    "Terlalu banyak pemeriksaan dari alamat ini. Coba lagi dalam {wait} detik."
-                ),
-                format!("Too many checks from this address. Try again in {wait} s."),
-            ))
-            .into_response();
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            res
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_bucket_refuses_after_the_burst() {
-        let l = RateLimiter::new(5.0);
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..10 {
-            assert_eq!(l.take(ip), None);
-        }
-        assert!(l.take(ip).is_some());
-        assert_eq!(l.take("10.0.0.2".parse().unwrap()), None);
-        assert_eq!(RateLimiter::new(0.0).take(ip), None);
-    }
+    let current = state.check.current().await?;
+    let found = current.rules.suggest_activities(query, limit);
+    let mut res = axum::Json(json!({"query": query, "activities": found})).into_response();
+    rule_set_header(&mut res, &current);
+    Ok(res)
 }

@@ -17,7 +17,7 @@ pub mod wkb;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::{PgPool, Row};
 
@@ -334,14 +334,35 @@ pub async fn load(pool: &PgPool) -> Result<RuleSet, LoadError> {
     Ok(rs)
 }
 
+/// The rule set a request is answered from.
+pub struct Current {
+    pub rules: Arc<RuleSet>,
+    /// Set when the rule set could not be rebuilt after a change (the database is unreachable
+    /// or the load failed): the last one built is used, and this says since when it is stale.
+    pub stale_since: Option<std::time::SystemTime>,
+}
+
+/// First and longest wait between attempts to rebuild a rule set that failed to load.
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+const RETRY_MAX: Duration = Duration::from_secs(15);
+
 /// The rule set of the active plan, kept in memory and rebuilt after a change.
+///
+/// When a rebuild fails (the database is unreachable, the load fails) and a rule set was built
+/// before, requests keep being answered from it, marked stale ([`Current::stale_since`]); a
+/// background task retries with exponential backoff ([`RETRY_FIRST`] to [`RETRY_MAX`]) until a
+/// rebuild succeeds, and requests in between do not wait for the database.
 pub struct CheckService {
     pool: PgPool,
     current: RwLock<Option<Arc<RuleSet>>>,
     stale: AtomicBool,
+    /// Since when the rebuild has been failing (`None` while it works).
+    failing_since: RwLock<Option<(std::time::SystemTime, Instant)>>,
     /// Bumped on every rebuild (tests and logs).
     generation: AtomicU64,
     rebuild: tokio::sync::Mutex<()>,
+    /// Wakes the retry task after a failed rebuild.
+    retry: tokio::sync::Notify,
 }
 
 impl CheckService {
@@ -351,8 +372,10 @@ impl CheckService {
             pool,
             current: RwLock::new(None),
             stale: AtomicBool::new(true),
+            failing_since: RwLock::new(None),
             generation: AtomicU64::new(0),
             rebuild: tokio::sync::Mutex::new(()),
+            retry: tokio::sync::Notify::new(),
         }
     }
 
@@ -373,13 +396,51 @@ impl CheckService {
             .clone()
     }
 
-    /// The current rule set, rebuilt first when a change made it stale.
+    fn failing(&self) -> Option<(std::time::SystemTime, Instant)> {
+        *self.failing_since.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current rule set, rebuilt first when a change made it stale; the last one built
+    /// while a rebuild fails (see [`CheckService::current`]).
     pub async fn rule_set(&self) -> Result<Arc<RuleSet>, LoadError> {
+        self.current().await.map(|c| c.rules)
+    }
+
+    /// The rule set to answer from, and whether it is stale. Fails only when no rule set was
+    /// ever built (or no plan is active).
+    pub async fn current(&self) -> Result<Current, LoadError> {
+        let fresh = |rules| Current {
+            rules,
+            stale_since: None,
+        };
         if !self.stale.load(Ordering::SeqCst)
             && let Some(rs) = self.cached()
         {
-            return Ok(rs);
+            return Ok(fresh(rs));
         }
+        // While rebuilding fails, answer from the last rule set at once: the retry task
+        // rebuilds it, so requests neither wait for an unreachable database nor pile onto it.
+        if let (Some(rs), Some((since, _))) = (self.cached(), self.failing()) {
+            return Ok(Current {
+                rules: rs,
+                stale_since: Some(since),
+            });
+        }
+        match self.rebuild_now().await {
+            Ok(rs) => Ok(fresh(rs)),
+            Err(e) => match (self.cached(), &e) {
+                (_, LoadError::NoActivePlan) => Err(e),
+                (Some(rs), _) => Ok(Current {
+                    rules: rs,
+                    stale_since: self.failing().map(|(s, _)| s),
+                }),
+                (None, _) => Err(e),
+            },
+        }
+    }
+
+    /// Rebuilds the rule set if it is stale (one rebuild at a time; others wait for it).
+    async fn rebuild_now(&self) -> Result<Arc<RuleSet>, LoadError> {
         let _guard = self.rebuild.lock().await;
         // another request may have rebuilt it while this one waited
         if !self.stale.load(Ordering::SeqCst)
@@ -393,11 +454,33 @@ impl CheckService {
             Ok(rs) => {
                 let rs = Arc::new(rs);
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&rs));
+                let was_failing = self
+                    .failing_since
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if let Some((_, at)) = was_failing {
+                    tracing::info!(
+                        failing_for_ms = at.elapsed().as_millis() as u64,
+                        "zoning rule set rebuilt after failures"
+                    );
+                }
                 self.generation.fetch_add(1, Ordering::SeqCst);
                 Ok(rs)
             }
             Err(e) => {
                 self.stale.store(true, Ordering::SeqCst);
+                if !matches!(e, LoadError::NoActivePlan) {
+                    let mut f = self
+                        .failing_since
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner());
+                    if f.is_none() {
+                        tracing::warn!(error = %e, "cannot rebuild the zoning rule set; answering from the last one and retrying");
+                        *f = Some((std::time::SystemTime::now(), Instant::now()));
+                    }
+                    self.retry.notify_one();
+                }
                 Err(e)
             }
         }
@@ -410,7 +493,8 @@ impl CheckService {
 
     /// Follows the database's change feed: marks the rule set stale when a watched table
     /// changed, and on a resync (listener up, changes possibly missed) also rebuilds it at once
-    /// so the first check does not wait for it.
+    /// so the first check does not wait for it. Also starts the task that retries a failed
+    /// rebuild with backoff.
     pub fn spawn_invalidation(self: &Arc<Self>, mut changes: crate::db::changes::Subscription) {
         let this = Arc::clone(self);
         tokio::spawn(async move {
@@ -423,15 +507,32 @@ impl CheckService {
                     }
                     Change::Resync => {
                         this.invalidate();
-                        match this.rule_set().await {
+                        match this.rebuild_now().await {
                             Ok(_) => {}
                             Err(LoadError::NoActivePlan) => {
                                 tracing::debug!("no active zoning plan yet")
                             }
                             Err(_) if this.pool.is_closed() => return,
-                            Err(e) => tracing::warn!(error = %e, "cannot load the rule set"),
+                            Err(e) => tracing::debug!(error = %e, "cannot load the rule set"),
                         }
                     }
+                }
+            }
+        });
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                this.retry.notified().await;
+                let mut wait = RETRY_FIRST;
+                while this.failing().is_some() && !this.pool.is_closed() {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(RETRY_MAX);
+                    if this.rebuild_now().await.is_ok() {
+                        break;
+                    }
+                }
+                if this.pool.is_closed() {
+                    return;
                 }
             }
         });

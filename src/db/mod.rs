@@ -3,7 +3,9 @@
 pub mod changes;
 pub mod embedded;
 
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
@@ -48,6 +50,64 @@ pub fn redact_url(url: &str) -> String {
 /// connection is not, so a request costs one round trip to PostgreSQL instead of two.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
+/// For this long after the database was last seen unreachable, every pooled connection is
+/// pinged before it is handed out, so connections broken by the outage are replaced instead of
+/// failing the first requests after the database is back.
+const PING_AFTER_OUTAGE: Duration = Duration::from_secs(60);
+
+/// When the database was last seen unreachable (milliseconds since the process started + 1;
+/// 0 = never).
+static LAST_OUTAGE_MS: AtomicU64 = AtomicU64::new(0);
+
+fn process_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
+}
+
+/// Records that the database was just found unreachable.
+pub fn note_outage() {
+    LAST_OUTAGE_MS.store(process_ms(), Ordering::Relaxed);
+}
+
+fn outage_recent() -> bool {
+    let at = LAST_OUTAGE_MS.load(Ordering::Relaxed);
+    at != 0 && process_ms().saturating_sub(at) < PING_AFTER_OUTAGE.as_millis() as u64
+}
+
+/// SQLSTATEs that mean the server went away or is not accepting work, not that the statement
+/// was wrong: class 08 (connection exception), 57P01 admin shutdown, 57P02 crash shutdown,
+/// 57P03 cannot connect now (starting up or shutting down), 53300 too many connections.
+pub fn unavailable_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+/// True when `e` means the database is unreachable or refusing work for now (the request may
+/// be retried), not that the request or the query was wrong. Records the outage.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    let down = match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| unavailable_sqlstate(&c)),
+        // A connection cut in the middle of a message surfaces as a protocol error.
+        sqlx::Error::Protocol(m) => {
+            let m = m.to_ascii_lowercase();
+            [
+                "unexpected eof",
+                "broken pipe",
+                "connection reset",
+                "connection closed",
+            ]
+            .iter()
+            .any(|w| m.contains(w))
+        }
+        _ => false,
+    };
+    if down {
+        note_outage();
+    }
+    down
+}
+
 /// Connects a pool to `url`, failing within `timeout` when the server is unreachable.
 pub async fn connect(
     url: &str,
@@ -66,7 +126,7 @@ pub async fn connect(
         .test_before_acquire(false)
         .before_acquire(|conn, meta| {
             Box::pin(async move {
-                if meta.idle_for > PING_AFTER_IDLE {
+                if meta.idle_for > PING_AFTER_IDLE || outage_recent() {
                     use sqlx::Connection;
                     conn.ping().await?;
                 }

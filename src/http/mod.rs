@@ -11,11 +11,16 @@
 //! 6. timeout: a request running longer than `request_timeout` is stopped with 503;
 //! 7. body limit: bodies over `body_limit_bytes` are refused with 413, by `Content-Length`
 //!    before any handler runs, or while a streamed body is read;
-//! 8. CORS: any origin may read, POST JSON to the public endpoints (`/api/check`), and edit
+//! 8. the guards of [`guard`], innermost: an address over 16 KiB is a 414, HTML answers get
+//!    their security headers, a NUL in the address (400) or in a JSON body string (422 naming
+//!    the field) is refused before any handler runs;
+//! 9. CORS: any origin may read, POST JSON to the public endpoints (`/api/check`), and edit
 //!    with a bearer token (OGC API - Features Part 4: PUT, PATCH, DELETE with `If-Match` and
 //!    `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
 //!    (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
 
+pub mod guard;
+pub mod limit;
 mod ops;
 
 use axum::error_handling::HandleErrorLayer;
@@ -49,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit_bytes;
     let tiles = crate::tiles::http::tile_routes()
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(guard::limit_uri))
         .with_state(state.clone())
         .layer(
             ServiceBuilder::new()
@@ -79,7 +85,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(reject_nul))
+        .layer(middleware::from_fn(guard::reject_nul_in_json))
+        .layer(middleware::from_fn(guard::reject_nul))
+        .layer(middleware::from_fn(guard::html_headers))
+        .layer(middleware::from_fn(guard::limit_uri))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
@@ -165,22 +174,6 @@ fn cors() -> CorsLayer {
             CONTENT_CRS,
         ])
         .expose_headers([header::ETAG, header::LOCATION, CONTENT_CRS, REQUEST_ID])
-}
-
-/// PostgreSQL text cannot hold a NUL character, so a path or query with an encoded NUL
-/// (`%00`) is refused up front with 400 instead of failing deep inside a query.
-async fn reject_nul(req: Request, next: middleware::Next) -> Response {
-    let uri = req.uri();
-    let has_nul = |s: &str| s.contains("%00");
-    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
-        return problem_response(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "Alamat permintaan berisi karakter NUL (%00), yang tidak diterima.",
-            "The request address contains a NUL character (%00), which is not accepted.",
-        );
-    }
-    next.run(req).await
 }
 
 async fn fallback() -> Response {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +29,7 @@ use super::{
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
+use crate::http::guard::Multipart;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -115,7 +116,7 @@ async fn start_import(
             files.push((file_name, path));
             continue;
         }
-        let text = field.text().await.map_err(multipart_error)?;
+        let text = field.text().await.map_err(|e| e.or_read(multipart_error))?;
         let text = text.trim().to_string();
         match name.as_str() {
             "into" => into = Some(text),

@@ -158,7 +158,8 @@ impl ImportError {
 impl From<ImportError> for ApiError {
     fn from(e: ImportError) -> Self {
         match &e {
-            ImportError::Sql(s) => ApiError::from(sqlx::Error::Protocol(s.to_string())),
+            ImportError::Sql(s) if crate::db::is_unavailable(s) => ApiError::db_unavailable(),
+            ImportError::Sql(s) => ApiError::internal(s),
             ImportError::Thread(_) | ImportError::Gdal(_) => ApiError::internal(&e),
             ImportError::NotGis(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

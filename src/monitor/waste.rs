@@ -6,13 +6,11 @@
 //! The reporter's contact and the photo are private: only officers (`planner`, `admin`) see them.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::{self};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -25,7 +23,6 @@ use sqlx::PgPool;
 use super::MonitorError;
 use crate::AppState;
 use crate::auth::{Caller, Role};
-use crate::check::http::RateLimiter;
 use crate::error::ApiError;
 
 /// Reports one client IP may file: a burst of this many, then one every 3600 / N seconds.
@@ -39,12 +36,20 @@ pub const STATUSES: [&str; 5] = ["baru", "diverifikasi", "dijadwalkan", "selesai
 const OPEN: [&str; 3] = ["baru", "diverifikasi", "dijadwalkan"];
 
 pub fn routes() -> Router<AppState> {
-    let limiter = Arc::new(RateLimiter::new(REPORTS_PER_HOUR / 3600.0));
+    let limit = crate::http::limit::Limit::new(
+        REPORTS_PER_HOUR / 3600.0,
+        "too_many_requests",
+        "laporan",
+        "reports",
+    );
     Router::new()
         .route(
             "/api/waste/reports",
             post(create)
-                .layer(middleware::from_fn_with_state(limiter, rate_limit))
+                .layer(middleware::from_fn_with_state(
+                    limit,
+                    crate::http::limit::rate_limit,
+                ))
                 .get(list),
         )
         .route("/api/waste/reports/{id}", get(one))
@@ -71,29 +76,6 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
         Some("image/png")
     } else {
         None
-    }
-}
-
-async fn rate_limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: Next) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    match limiter.take(ip) {
-        None => next.run(req).await,
-        Some(wait) => {
-            let mut res = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-requests",
-                format!("Terlalu banyak laporan dari alamat ini. Coba lagi dalam {wait} detik."),
-                format!("Too many reports from this address. Try again in {wait} s."),
-            )
-            .into_response();
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            res
-        }
     }
 }
 
@@ -141,12 +123,14 @@ async fn read_draft(state: &AppState, req: Request) -> Result<Draft, ApiError> {
         .unwrap_or("")
         .to_ascii_lowercase();
     if ct.starts_with("multipart/form-data") {
-        let mut mp = Multipart::from_request(req, state).await.map_err(|e| {
-            ApiError::bad_request(
-                format!("Formulir multipart tidak dapat dibaca: {e}."),
-                format!("The multipart form cannot be read: {e}."),
-            )
-        })?;
+        let mut mp = crate::http::guard::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| {
+                ApiError::bad_request(
+                    format!("Formulir multipart tidak dapat dibaca: {e}."),
+                    format!("The multipart form cannot be read: {e}."),
+                )
+            })?;
         let mut d = Draft::default();
         let bad = |e: axum::extract::multipart::MultipartError| {
             ApiError::bad_request(
@@ -169,7 +153,7 @@ async fn read_draft(state: &AppState, req: Request) -> Result<Draft, ApiError> {
                 }
                 continue;
             }
-            let text = field.text().await.map_err(bad)?;
+            let text = field.text().await.map_err(|e| e.or_read(bad))?;
             if text.len() > 10_000 {
                 return Err(unprocessable(
                     format!("Isian {name} terlalu panjang."),

@@ -16,12 +16,9 @@
 //! answer nor its timing tells whether an account exists. Failures older than a day are
 //! deleted as new ones are recorded.
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -31,7 +28,7 @@ use uuid::Uuid;
 use super::error::{PermitError, json_object};
 use crate::AppState;
 use crate::auth::{self, CSRF_COOKIE, Caller, Role, SESSION_COOKIE};
-use crate::check::http::RateLimiter;
+use crate::http::limit::ClientIp;
 
 /// Session lifetime.
 pub const SESSION_HOURS: i64 = 12;
@@ -54,66 +51,10 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     })
 });
 
-/// The client address of a request: the socket peer, except that behind a reverse proxy on the
-/// same machine (a loopback peer) the last address of `X-Forwarded-For` (the one that proxy
-/// added) is used, so that clients are not all counted as the proxy. "unknown" when the server
-/// runs without connect info (tests that do not set it).
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
-        Ok(ClientIp(match (peer, forwarded) {
-            (Some(p), Some(f)) if p.is_loopback() => f.to_string(),
-            (Some(p), _) => p.to_string(),
-            (None, _) => "unknown".into(),
-        }))
-    }
-}
-
 /// Self-registrations one client address may attempt: a burst of 10, then this many an hour.
 /// A service counter registering applicants one after another stays well inside it; a script
 /// creating accounts (or probing which e-mails have one) does not.
 pub const REGISTRATIONS_PER_HOUR: f64 = 20.0;
-
-/// Middleware of `POST /api/auth/register`: 429 with `Retry-After` once the client address
-/// (see [`ClientIp`]) has used its registrations.
-pub async fn register_rate_limit(
-    State(limiter): State<std::sync::Arc<RateLimiter>>,
-    ClientIp(ip): ClientIp,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let addr = ip
-        .parse()
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    match limiter.take(addr) {
-        None => next.run(req).await,
-        Some(wait) => {
-            let mut e = PermitError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "registration_throttled",
-                format!(
-                    "Terlalu banyak pendaftaran akun dari alamat ini. Coba lagi dalam {wait} detik."
-                ),
-                format!("Too many accounts registered from this address. Try again in {wait} s."),
-            );
-            e.retry_after = Some(wait);
-            e.into_response()
-        }
-    }
-}
 
 /// Why an account could not be created (shared by the HTTP route and the CLI).
 #[derive(Debug, thiserror::Error)]
@@ -441,15 +382,14 @@ pub async fn login(
     let email_raw = required(&m, "email")?;
     let password = required(&m, "password")?;
     let email: String = email_raw.trim().to_lowercase().chars().take(254).collect();
+    let ip = ip.to_string();
     if let Some(wait) = throttled(&state.pool, &email, &ip).await? {
-        let mut e = PermitError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Ok(crate::http::limit::too_many_requests(
             "login_throttled",
             format!("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {wait} detik."),
             format!("Too many failed logins. Try again in {wait} s."),
-        );
-        e.retry_after = Some(wait);
-        return Err(e);
+            wait,
+        ));
     }
     let row: Option<(Uuid, String, String, Option<String>, bool)> = sqlx::query_as(
         "SELECT id, password_hash, role, display_name, disabled FROM users WHERE email = $1",

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -28,6 +28,7 @@ use super::workflow::{self, Action, Actor, Decision, Refusal, SLA_DAYS, Status};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::check::geojson::{self, InputCrs};
+use crate::http::guard::Multipart;
 use crate::rules::{BuildingFigures, CheckInput, Tolerances, Utm51s};
 
 /// Largest attachment accepted.
@@ -1547,7 +1548,10 @@ pub async fn upload(
                 file = Some((name, data));
             }
             Some("kind") => {
-                let t = field.text().await.map_err(|e| multipart_error(&e))?;
+                let t = field
+                    .text()
+                    .await
+                    .map_err(|e| e.or_read(|e| multipart_error(&e)))?;
                 kind = kind_in(&t).ok_or_else(|| {
                     PermitError::invalid(
                         "kind",

@@ -114,13 +114,21 @@ impl PermitError {
 
 impl From<ApiError> for PermitError {
     fn from(e: ApiError) -> Self {
-        Self::new(e.status, e.kind, e.detail_id, e.detail_en)
+        PermitError {
+            retry_after: e.retry_after,
+            field: e.field,
+            ..Self::new(e.status, e.kind, e.detail_id, e.detail_en)
+        }
     }
 }
 
 impl From<PermitError> for ApiError {
     fn from(e: PermitError) -> Self {
-        ApiError::new(e.status, e.code, e.id, e.en)
+        ApiError {
+            retry_after: e.retry_after,
+            field: e.field,
+            ..ApiError::new(e.status, e.code, e.id, e.en)
+        }
     }
 }
 

@@ -22,7 +22,6 @@ use axum::routing::{delete, get, post};
 pub use error::PermitError;
 
 use crate::AppState;
-use crate::check::http::RateLimiter;
 
 /// The account, application and permit routes.
 pub fn routes() -> Router<AppState> {
@@ -30,8 +29,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/auth/register",
             post(accounts::register).layer(axum::middleware::from_fn_with_state(
-                std::sync::Arc::new(RateLimiter::new(accounts::REGISTRATIONS_PER_HOUR / 3600.0)),
-                accounts::register_rate_limit,
+                crate::http::limit::Limit::new(
+                    accounts::REGISTRATIONS_PER_HOUR / 3600.0,
+                    "registration_throttled",
+                    "pendaftaran akun",
+                    "account registrations",
+                ),
+                crate::http::limit::rate_limit,
             )),
         )
         .route("/api/auth/login", post(accounts::login))

@@ -36,12 +36,21 @@ pub enum TileDbError {
 impl TileDbError {
     /// True when the database was busy or unreachable (the caller may retry), not a bad query.
     pub fn is_unavailable(&self) -> bool {
-        match self {
-            TileDbError::Sqlx(sqlx::Error::PoolTimedOut) => true,
-            TileDbError::Sqlx(_) => false,
+        let down = match self {
+            TileDbError::Sqlx(e) => return crate::db::is_unavailable(e),
             TileDbError::Pool(_) => true,
-            TileDbError::Pg(e) => e.is_closed(),
+            TileDbError::Pg(e) => {
+                e.is_closed()
+                    || e.code()
+                        .is_some_and(|c| crate::db::unavailable_sqlstate(c.code()))
+                    || std::error::Error::source(e)
+                        .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+            }
+        };
+        if down {
+            crate::db::note_outage();
         }
+        down
     }
 }
 

@@ -172,10 +172,7 @@ async fn serve_tile(
     let z = check_zxy(ts, z, x, y)?;
     authorize(state, ts, headers).await?;
     let rendered = svc.tile(index, z, x, y).await.map_err(|e| match e {
-        super::TileError::Query(e) if e.is_unavailable() => ApiError::unavailable(
-            "Basis data sedang sibuk atau tidak dapat dihubungi. Coba lagi sebentar lagi.",
-            "The database is busy or unreachable. Try again shortly.",
-        ),
+        super::TileError::Query(e) if e.is_unavailable() => ApiError::db_unavailable(),
         other => ApiError::internal(&other),
     })?;
     let max_age = state.config.tile_max_age_secs;

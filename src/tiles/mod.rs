@@ -231,22 +231,47 @@ impl TileService {
     }
 
     /// Builds the occupancy map of tileset `index` from the bounding boxes of every feature
-    /// of its layers (filters ignored), again while changes made it stale meanwhile.
+    /// of its layers (filters ignored), again while changes made it stale meanwhile. When the
+    /// database cannot be read, the map stays unknown (every tile goes to the database) and the
+    /// build is retried with backoff (0.25 s doubling to 15 s) until it succeeds.
     pub async fn rebuild_occupancy(&self, index: u16) {
         let occ = &self.occupancy[index as usize];
         if !occ.start() {
             return;
         }
+        let mut wait = std::time::Duration::from_millis(250);
+        let mut failures = 0u32;
         loop {
             let started = std::time::Instant::now();
             let grid = match self.occupancy_boxes(index).await {
                 Ok(boxes) => occupancy::Grid::build(&boxes, occ.margin()),
                 Err(e) => {
-                    tracing::warn!(error = %e, tileset = %self.tilesets[index as usize].name,
-                        "occupancy map not built; every tile goes to the database");
-                    None
+                    let name = &self.tilesets[index as usize].name;
+                    if failures == 0 {
+                        tracing::warn!(error = %e, tileset = %name,
+                            "occupancy map not built; every tile goes to the database; retrying");
+                    } else {
+                        tracing::debug!(error = %e, tileset = %name, failures, "occupancy map not built");
+                    }
+                    failures += 1;
+                    occ.finish(None);
+                    if self.pool.is_closed() {
+                        return;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(15));
+                    // another build may have started meanwhile (a resync): it takes over
+                    if !occ.start() {
+                        return;
+                    }
+                    continue;
                 }
             };
+            if failures > 0 {
+                tracing::info!(tileset = %self.tilesets[index as usize].name, failures,
+                    "occupancy map rebuilt after failures");
+                failures = 0;
+            }
             let again = occ.finish(grid);
             tracing::debug!(
                 tileset = %self.tilesets[index as usize].name,

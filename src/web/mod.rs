@@ -66,13 +66,17 @@ async fn verifikasi(State(state): State<AppState>) -> Response {
 async fn page(web_dir: &FsPath, name: &str) -> Response {
     debug_assert!(PAGES.contains(&name));
     let path = web_dir.join("pages").join(format!("{name}.html"));
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => (
+    match tokio::fs::read_to_string(&path).await {
+        Ok(html) => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-cache"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    &crate::http::guard::page_csp(&html),
+                ),
             ],
-            bytes,
+            html,
         )
             .into_response(),
         Err(e) => {
@@ -209,8 +213,7 @@ async fn places(
     )
     .bind(&query)
     .fetch_all(&state.pool)
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+    .await?;
     let places: Vec<Value> = rows
         .into_iter()
         .map(|(code, name, level, parent, w, s, e, n)| {

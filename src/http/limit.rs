@@ -1,0 +1,208 @@
+//! Who the client is, and how many requests it may make: one [`ClientIp`] rule and one
+//! per-address token bucket ([`RateLimiter`]) for every limiter (`POST /api/check`, waste
+//! reports, self-registration; the login throttle counts failures per [`ClientIp`] too), and one
+//! 429 shape ([`too_many_requests`]).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::permits::PermitError;
+
+/// The client address of a request: the socket peer, except that behind a reverse proxy on the
+/// same machine (a loopback peer) the last address of `X-Forwarded-For` (the one that proxy
+/// added) is used, so that clients are not all counted as the proxy. `0.0.0.0` when the server
+/// runs without connect info (tests that do not set it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    pub fn of(parts: &Parts) -> ClientIp {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        ClientIp(match (peer, forwarded) {
+            (Some(p), Some(f)) if p.is_loopback() => f,
+            (Some(p), _) => p,
+            (None, _) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp::of(parts))
+    }
+}
+
+/// The one 429 answer: problem+json with `code`, both languages, `Retry-After`.
+pub fn too_many_requests(
+    code: &'static str,
+    detail_id: String,
+    detail_en: String,
+    wait_secs: u64,
+) -> Response {
+    let mut e = PermitError::new(StatusCode::TOO_MANY_REQUESTS, code, detail_id, detail_en);
+    e.retry_after = Some(wait_secs);
+    e.into_response()
+}
+
+/// Per client address token bucket.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `rate` requests per second with bursts of two seconds' worth (at least 10); 0 = off.
+    pub fn new(rate: f64) -> Self {
+        RateLimiter {
+            rate,
+            burst: (rate * 2.0).max(10.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `None` when the request may go on, else the seconds to wait.
+    pub fn take(&self, ip: IpAddr) -> Option<u64> {
+        if self.rate <= 0.0 {
+            return None;
+        }
+        let now = Instant::now();
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if b.len() > 100_000 {
+            // forget clients whose bucket has filled up again
+            let (rate, burst) = (self.rate, self.burst);
+            b.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = b.entry(ip).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            None
+        } else {
+            Some(((1.0 - *tokens) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// A limiter for one route, with the words of its 429.
+pub struct Limit {
+    limiter: RateLimiter,
+    code: &'static str,
+    /// What is being limited, in Indonesian and English ("pemeriksaan", "checks").
+    what_id: &'static str,
+    what_en: &'static str,
+}
+
+impl Limit {
+    pub fn new(
+        rate_per_sec: f64,
+        code: &'static str,
+        what_id: &'static str,
+        what_en: &'static str,
+    ) -> Arc<Limit> {
+        Arc::new(Limit {
+            limiter: RateLimiter::new(rate_per_sec),
+            code,
+            what_id,
+            what_en,
+        })
+    }
+}
+
+/// Middleware: 429 once the client address (see [`ClientIp`]) has used its requests.
+pub async fn rate_limit(
+    State(limit): State<Arc<Limit>>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+    next: Next,
+) -> Response {
+    match limit.limiter.take(ip) {
+        None => next.run(req).await,
+        Some(wait) => too_many_requests(
+            limit.code,
+            format!(
+                "Terlalu banyak {} dari alamat ini. Coba lagi dalam {wait} detik.",
+                limit.what_id
+            ),
+            format!(
+                "Too many {} from this address. Try again in {wait} s.",
+                limit.what_en
+            ),
+            wait,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bucket_refuses_after_the_burst() {
+        let l = RateLimiter::new(5.0);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..10 {
+            assert_eq!(l.take(ip), None);
+        }
+        assert!(l.take(ip).is_some());
+        assert_eq!(l.take("10.0.0.2".parse().unwrap()), None);
+        assert_eq!(RateLimiter::new(0.0).take(ip), None);
+    }
+
+    fn parts(peer: Option<&str>, xff: Option<&str>) -> Parts {
+        let mut b = axum::http::Request::builder();
+        if let Some(x) = xff {
+            b = b.header("x-forwarded-for", x);
+        }
+        let (mut p, _) = b.body(()).unwrap().into_parts();
+        if let Some(peer) = peer {
+            p.extensions
+                .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        }
+        p
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_local_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            ClientIp::of(&parts(Some("127.0.0.1:5000"), Some("1.2.3.4, 10.0.0.9"))).0,
+            ip("10.0.0.9")
+        );
+        // a remote client cannot choose its own address
+        assert_eq!(
+            ClientIp::of(&parts(Some("8.8.8.8:5000"), Some("10.0.0.9"))).0,
+            ip("8.8.8.8")
+        );
+        assert_eq!(
+            ClientIp::of(&parts(Some("127.0.0.1:5000"), None)).0,
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            ClientIp::of(&parts(None, Some("10.0.0.9"))).0,
+            ip("0.0.0.0")
+        );
+    }
+}
