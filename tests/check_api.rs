@@ -775,3 +775,58 @@ async fn the_check_limit_counts_each_client_behind_a_local_proxy() {
     let (s, _, v) = send(&app, from("10.20.0.2")).await;
     assert_ne!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
 }
+
+/// A rule set that cannot be loaded (at start, or after a change) is rebuilt by itself with
+/// backoff once the database can be read again; meanwhile the last one built is used, marked
+/// stale.
+#[tokio::test]
+async fn a_rule_set_that_failed_to_load_is_rebuilt_with_backoff() {
+    let url = demo("check_retry").await;
+    let pool = ruang::db::connect(&url, 4, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let changes = ruang::db::changes::Changes::new();
+    let check = std::sync::Arc::new(ruang::check::CheckService::new(pool.clone()));
+    check.spawn_invalidation(changes.subscribe());
+    let away = |on: bool| {
+        let pool = pool.clone();
+        async move {
+            let sql = if on {
+                "ALTER TABLE zone_rules RENAME TO zone_rules_away"
+            } else {
+                "ALTER TABLE zone_rules_away RENAME TO zone_rules"
+            };
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+    };
+    let wait_for = |generation: u64| {
+        let check = check.clone();
+        async move {
+            let start = std::time::Instant::now();
+            while check.generation() < generation {
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "rule set not rebuilt by itself"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    // A failed start: no rule set yet, so the first use fails ...
+    away(true).await;
+    assert!(check.current().await.is_err());
+    away(false).await;
+    // ... and it is built without another request.
+    wait_for(1).await;
+    let fresh = check.current().await.unwrap();
+    assert!(fresh.stale_since.is_none());
+    // After a change whose rebuild fails, the last rule set answers, marked stale.
+    away(true).await;
+    check.invalidate();
+    let stale = check.current().await.unwrap();
+    assert!(stale.stale_since.is_some());
+    assert_eq!(stale.rules.plan().version, fresh.rules.plan().version);
+    away(false).await;
+    wait_for(2).await;
+    assert!(check.current().await.unwrap().stale_since.is_none());
+}

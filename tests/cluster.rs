@@ -715,6 +715,7 @@ fn a_database_outage_answers_503_and_recovers_without_a_restart() {
             }
         }
         let recovered = back_at.elapsed();
+        eprintln!("every route answered again {recovered:?} after the database was back");
         assert!(
             pending.is_empty(),
             "still failing 10 s after the database came back: {:?}",

@@ -860,3 +860,41 @@ async fn a_feature_added_where_the_map_was_empty_appears_in_its_tile() {
         .unwrap();
     assert_eq!(send(&app, &uri, &[]).await.0, StatusCode::NO_CONTENT);
 }
+
+/// An occupancy map that cannot be built (the database cannot be read) is rebuilt by itself with
+/// backoff once it can be read again, with no change notification or restart.
+#[tokio::test]
+async fn an_occupancy_map_that_failed_to_build_is_rebuilt_with_backoff() {
+    let url = common::demo_database("tiles_occ_retry").await;
+    let pool = ruang::db::connect(&url, 8, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let state = ruang::AppState::new(pool.clone(), Config::default())
+        .await
+        .expect("app state");
+    let (index, _) = state.tiles.tileset("zones").unwrap();
+    let occ = |s: &ruang::AppState| s.tiles.occupancy[index as usize].marked();
+    let start = std::time::Instant::now();
+    while occ(&state).is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "first build");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sqlx::query("ALTER TABLE zones RENAME TO zones_away")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let tiles = state.tiles.clone();
+    let rebuild = tokio::spawn(async move { tiles.rebuild_occupancy(index).await });
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(occ(&state), None, "unknown while the layer cannot be read");
+    assert!(!rebuild.is_finished(), "still retrying");
+    sqlx::query("ALTER TABLE zones_away RENAME TO zones")
+        .execute(&pool)
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(30), rebuild)
+        .await
+        .expect("rebuilt within the backoff")
+        .unwrap();
+    assert!(occ(&state).is_some_and(|n| n > 0));
+}
