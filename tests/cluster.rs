@@ -3,6 +3,8 @@
 //! Each test keeps its cluster in a folder of its own under /tmp (reachable by the postgres
 //! user when the tests run as root) and checks the process table afterwards.
 
+mod common;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -639,6 +641,15 @@ fn a_database_outage_answers_503_and_recovers_without_a_restart() {
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap();
+        let api: serde_json::Value = client
+            .get(format!("{base}/api"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         // All well before the outage.
         for p in probes.iter() {
             let (status, _, body) = send_probe(&client, &base, &token, p).await.unwrap();
@@ -690,7 +701,39 @@ fn a_database_outage_answers_503_and_recovers_without_a_restart() {
             .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         phase.store(DOWN, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        let down_at = Instant::now();
+        // Every documented GET route, anonymous and with the token: 503 problem+json where it
+        // needs the database, never another 5xx.
+        let mut swept = 0;
+        for (path, item) in api["paths"].as_object().unwrap() {
+            if item.get("get").is_none() {
+                continue;
+            }
+            let url = format!("{base}{}", common::fill_path(path, None));
+            for auth in [false, true] {
+                let mut r = client.get(&url);
+                if auth {
+                    r = r.bearer_auth(&token);
+                }
+                let t = Instant::now();
+                let res = r.send().await.unwrap_or_else(|e| panic!("{url}: {e:?}"));
+                if t.elapsed() > Duration::from_millis(500) {
+                    eprintln!("slow during the outage: {url} {:?}", t.elapsed());
+                }
+                let status = res.status().as_u16();
+                let problem = res
+                    .headers()
+                    .get("content-type")
+                    .is_some_and(|v| v.to_str().unwrap_or("").starts_with("application/problem+json"));
+                assert!(status < 500 || status == 503, "{url} during the outage: {status}");
+                if status >= 400 {
+                    assert!(problem, "{url} during the outage: {status} not problem+json");
+                }
+                swept += 1;
+            }
+        }
+        assert!(swept > 60, "{swept}");
+        tokio::time::sleep(Duration::from_secs(3).saturating_sub(down_at.elapsed())).await;
         let d2 = d.clone();
         let out = tokio::task::spawn_blocking(move || ruang(&["db", "start", "--data-dir", &d2], &[]))
             .await

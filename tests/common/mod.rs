@@ -95,3 +95,37 @@ pub fn shared_demo_database(hint: &'static str) -> &'static str {
         .expect("demo load thread")
     })
 }
+
+/// `path` from the OpenAPI document (`/collections/{collectionId}/items/{featureId}`) with an
+/// ordinary value for each parameter, or `hostile` for the one it names.
+pub fn fill_path(path: &str, hostile: Option<(&str, &str)>) -> String {
+    let sample = |name: &str| match name {
+        "collectionId" | "tileset" | "layer" => "zones",
+        "z" | "tileMatrix" => "14",
+        "fontstack" => "DejaVu%20Sans%20Book",
+        "range" => "0-255",
+        "package" => "maplibre-gl",
+        "path" => "maplibre-gl.css",
+        "action" => "submit",
+        "key" => "x",
+        "id" => "planner",
+        _ => "1",
+    };
+    let mut out = path.to_string();
+    for name in path_params(path) {
+        let v = match hostile {
+            Some((h, v)) if h == name => v,
+            _ => sample(&name),
+        };
+        out = out.replace(&format!("{{{name}}}"), v);
+    }
+    out
+}
+
+/// The `{name}` parameters of an OpenAPI path.
+pub fn path_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_string)
+        .collect()
+}
