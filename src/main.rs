@@ -307,7 +307,14 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&config, quiet);
+    // 8 MiB stacks (tokio's default is 2 MiB) for the worker and blocking threads, as defence
+    // in depth only: a stack overflow aborts the whole server rather than one request. Client
+    // input is bounded where it is read (the CQL2 limits in `ogc::cql2` keep the deepest filter
+    // they allow under 1 MiB, and the tests hold them to that on 2 MiB threads); this leaves
+    // room for recursion nobody has measured yet, e.g. in a C library. Only the pages a thread
+    // touches are committed.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 << 20)
         .enable_all()
         .build()
     {

@@ -18,6 +18,30 @@
 //!
 //! The pure function [`to_sql`] is what other parts of ruang (the GDAL export) reuse; the HTTP
 //! layer uses [`translate_into`] to append to parameters it has already bound.
+//!
+//! Limits (each a [`Cql2Error`], so HTTP 400, never a crash). The crate's parser, its clean-up
+//! of the tree it builds, this translator and the tree's drop all recurse once per level of
+//! nesting, and a deep enough filter overflowed the 2 MiB stack of a tokio worker, which aborts
+//! the whole server (about 365 parentheses, 730 nested function calls, 1,800 `NOT` or signs,
+//! 920 chained `=`, 2,200 chained `+` or 3,900 chained `AND`, measured in a debug build).
+//! So, before anything is parsed:
+//! - a filter is at most 256 KiB;
+//! - cql2-text nests at most [`MAX_DEPTH`] (64) levels, counted from the text as an upper bound
+//!   of the parsed depth: each parenthesis (of grouping, a function, a list or a WKT geometry),
+//!   each prefix `NOT` or sign, and each comparison or arithmetic operator chained to another
+//!   between two `AND`, `OR` or `,` is a level, so `NOT (a = -(1 + 2))` has four;
+//! - cql2-text holds at most [`MAX_AND_OR`] (1,000) `AND` and `OR`: a chain of them is flat
+//!   once parsed, but is first built as a tree as deep as the chain is long;
+//! - cql2-json nests at most [`MAX_DEPTH`] levels of arrays and objects (serde_json's own limit
+//!   is 128), so `{"op":"not","args":[...]}` can nest 32 times.
+//!
+//! While parsing, the text parser may take at most [`MAX_PARSE_CALLS`] steps: it backtracks,
+//! and around a mistake its work doubles with each enclosing parenthesis.
+//!
+//! After parsing, operators may nest at most [`MAX_DEPTH`] levels in the expression (a flat
+//! `AND` list is one level), checked without recursion, and a refused tree is taken apart
+//! without recursion. The deepest filters these limits let through need well under 1 MiB of
+//! stack in a debug build (the `cql2_depth` tests run them on a 1 MiB thread).
 
 use chrono::{DateTime, NaiveDate};
 use cql2::Expr;
@@ -88,7 +112,62 @@ pub enum Cql2Error {
     Unsupported(String),
     #[error("{0}")]
     Invalid(String),
+    /// Nested deeper than [`MAX_DEPTH`]; refused before the nesting can exhaust the stack.
+    #[error("the filter is nested more than {MAX_DEPTH} levels deep{}", .0.en())]
+    TooDeep(Nesting),
+    /// The parser gave up after [`MAX_PARSE_CALLS`] steps.
+    #[error(
+        "the filter is too complex to parse; simplify it, for example with fewer nested parentheses"
+    )]
+    TooComplex,
+    /// More than [`MAX_AND_OR`] `AND` and `OR` in cql2-text.
+    #[error(
+        "the filter has more than {MAX_AND_OR} AND and OR; to compare with many values use IN (...)"
+    )]
+    TooManyAndOr,
 }
+
+/// What was nested too deeply, for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// cql2-text: parentheses, prefix `NOT` and signs, chained comparison and arithmetic.
+    Text,
+    /// cql2-json: arrays and objects.
+    Json,
+    /// The expression the filter parsed into.
+    Expression,
+}
+
+impl Nesting {
+    fn en(self) -> &'static str {
+        match self {
+            Nesting::Text => {
+                " (each parenthesis, NOT, sign and chained comparison or arithmetic operator is a level)"
+            }
+            Nesting::Json => " (each JSON object and array is a level)",
+            Nesting::Expression => " (each operator inside another is a level)",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Nesting::Text => {
+                " (setiap tanda kurung, NOT, tanda plus/minus dan operator perbandingan atau aritmetika yang dirangkai adalah satu tingkat)"
+            }
+            Nesting::Json => " (setiap objek dan larik JSON adalah satu tingkat)",
+            Nesting::Expression => " (setiap operator di dalam operator lain adalah satu tingkat)",
+        }
+    }
+}
+
+/// How deep a filter may nest: parentheses and prefix operators in cql2-text, arrays and
+/// objects in cql2-json, operators in the parsed expression.
+pub const MAX_DEPTH: usize = 64;
+
+/// How many `AND` and `OR` a cql2-text filter may hold. `a = 1 OR a = 2 OR ...` is one flat
+/// list once parsed, but the parser first builds it as a tree as deep as the chain is long and
+/// then flattens it recursively (about 540 bytes of stack per `OR` in a debug build).
+pub const MAX_AND_OR: usize = 1000;
 
 impl Cql2Error {
     /// The message in Bahasa Indonesia.
@@ -101,6 +180,14 @@ impl Cql2Error {
             ),
             Cql2Error::Unsupported(m) => format!("{m} tidak didukung"),
             Cql2Error::Invalid(m) => format!("Filter tidak valid: {m}"),
+            Cql2Error::TooDeep(n) => format!(
+                "Filter bersarang lebih dari {MAX_DEPTH} tingkat{}",
+                n.id()
+            ),
+            Cql2Error::TooComplex => "Filter terlalu rumit untuk dibaca; sederhanakan, misalnya dengan lebih sedikit tanda kurung bersarang".into(),
+            Cql2Error::TooManyAndOr => format!(
+                "Filter memuat lebih dari {MAX_AND_OR} AND dan OR; untuk membandingkan dengan banyak nilai gunakan IN (...)"
+            ),
         }
     }
 }
@@ -147,14 +234,23 @@ pub fn translate_into(
     }
     let expr = match lang {
         FilterLang::Text => {
-            // The text parser stops quietly at the first thing it cannot read ("a = 1 xyz"
-            // parses as "a = 1"). Inside parentheses that the filter cannot close early it
-            // must read the whole filter or fail.
-            check_parens(filter)?;
-            cql2::parse_text(&format!("({filter})")).map_err(|e| Cql2Error::Parse(short(&e)))?
+            // Bounds what the parser's recursion will meet, and refuses unbalanced parentheses:
+            // the text parser stops quietly at the first thing it cannot read ("a = 1 xyz"
+            // parses as "a = 1"), so it reads the filter inside parentheses that the filter
+            // cannot close early, where it must read the whole filter or fail.
+            scan_text(filter)?;
+            limit_parse_work();
+            cql2::parse_text(&format!("({filter})")).map_err(text_parse_error)?
         }
-        FilterLang::Json => cql2::parse_json(filter).map_err(|e| Cql2Error::Parse(short(&e)))?,
+        FilterLang::Json => {
+            scan_json(filter)?;
+            cql2::parse_json(filter).map_err(|e| Cql2Error::Parse(short(&e)))?
+        }
     };
+    if too_deep(&expr) {
+        dismantle(expr);
+        return Err(Cql2Error::TooDeep(Nesting::Expression));
+    }
     let mut t = Translator {
         params,
         queryables,
@@ -164,32 +260,290 @@ pub fn translate_into(
     t.condition(&expr)
 }
 
-/// Parentheses outside quotes must balance and never close more than they opened.
-fn check_parens(filter: &str) -> Result<(), Cql2Error> {
-    let mut depth = 0i64;
-    let mut quote: Option<char> = None;
-    for ch in filter.chars() {
-        match (quote, ch) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(ch),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth < 0 {
-                    return Err(Cql2Error::Parse("unbalanced ')'".into()));
+/// How much work the cql2-text parser may spend on one filter, in pest's counted calls.
+///
+/// The grammar backtracks: where a nested part fails, each enclosing `(` is read again as the
+/// start of a list, so the work doubles with every level (20 parentheses around a mistake took
+/// 10 s, 30 would take hours, all on a tokio worker). The densest valid filters of 256 KiB
+/// (lists of about 130,000 numbers) need about 20 million calls; 40 million are about 0.5 s of
+/// CPU.
+pub const MAX_PARSE_CALLS: usize = 40_000_000;
+
+/// Sets [`MAX_PARSE_CALLS`] as pest's limit. The limit is process-wide and cql2 is the only
+/// user of pest in ruang.
+fn limit_parse_work() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS)));
+}
+
+/// A cql2-text parse error, with pest's own limits told apart from mistakes in the filter.
+fn text_parse_error(e: cql2::Error) -> Cql2Error {
+    if let cql2::Error::Pest(p) = &e
+        && let pest::error::ErrorVariant::CustomError { message } = &p.variant
+    {
+        match message.as_str() {
+            "call limit reached" => return Cql2Error::TooComplex,
+            "stack limit reached" => return Cql2Error::TooDeep(Nesting::Text),
+            _ => {}
+        }
+    }
+    Cql2Error::Parse(short(&e))
+}
+
+/// What the last token of cql2-text was, to tell a prefix `-` or `NOT` from an infix one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Last {
+    /// The start, `(`, `,` or an operator: an operand comes next.
+    Operator,
+    /// An operand or `)`: an operator comes next.
+    Operand,
+}
+
+/// Where [`scan_text`] stands inside one pair of parentheses.
+#[derive(Clone, Copy, Default)]
+struct Level {
+    /// Levels outside this pair of parentheses, itself included.
+    base: usize,
+    /// Prefix operators (`NOT`, `-`) and comparison or arithmetic operators after the first
+    /// since the last `AND`, `OR` or `,`: each may hold the next as an operand
+    /// (`NOT -a = -b + 1` is four).
+    run: usize,
+    /// Whether a comparison or arithmetic operator came since the last `AND`, `OR` or `,`.
+    infix: bool,
+    /// Signs of numbers since the last `(` or `,`, which are not counted (below).
+    signed_numbers: usize,
+}
+
+/// One pass over cql2-text before it reaches the parser, which recurses once per level of
+/// nesting, as does the crate's clean-up of the tree it builds: quotes must close and
+/// parentheses balance; nesting is at most [`MAX_DEPTH`] levels; and there are at most
+/// [`MAX_AND_OR`] `AND` and `OR`.
+///
+/// Nesting is counted from the text, not by parsing: each parenthesis is a level, and so is
+/// each prefix `NOT` or sign and each comparison or arithmetic operator after the first between
+/// two `AND`, `OR` or `,` (`a = 1 = 1 = ...` nests to the right and `1 + 1 + ...` to the left,
+/// one level per operator). A chain of `AND` and `OR` is flat
+/// once parsed, but is a tree as deep as the chain while it is built, hence their own limit.
+/// A sign right before a digit, after a space, `(` or `,` is taken for part of a number and not
+/// counted, up to four of them between two `(` or `,` (a WKT coordinate has at most four
+/// numbers), so `1 -1 -1 -1 ...`, which parses as a subtraction, still counts.
+fn scan_text(filter: &str) -> Result<(), Cql2Error> {
+    let too_deep = Err(Cql2Error::TooDeep(Nesting::Text));
+    let mut outer: Vec<Level> = Vec::new();
+    let mut here = Level::default();
+    let mut and_or = 0;
+    let mut last = Last::Operator;
+    let mut after_space_or_open = true;
+    let mut chars = filter.chars().peekable();
+    while let Some(c) = chars.next() {
+        let space_before = after_space_or_open;
+        after_space_or_open = c.is_whitespace() || c == '(' || c == ',';
+        // Whether `c` is a prefix, comparison or arithmetic operator, counted in `run`.
+        let mut nests = false;
+        match c {
+            c if c.is_whitespace() => continue,
+            '\'' | '"' => {
+                // A doubled quote is a quote inside the string or name.
+                loop {
+                    match chars.next() {
+                        None => return Err(Cql2Error::Parse("unterminated quote".into())),
+                        Some(q) if q == c => {
+                            if chars.peek() == Some(&c) {
+                                chars.next();
+                            } else {
+                                break;
+                            }
+                        }
+                        Some(_) => {}
+                    }
                 }
+                last = Last::Operand;
+            }
+            '(' => {
+                outer.push(here);
+                here = Level {
+                    base: here.base + here.run + 1,
+                    ..Level::default()
+                };
+                if here.base > MAX_DEPTH {
+                    return too_deep;
+                }
+                last = Last::Operator;
+            }
+            ')' => {
+                let Some(o) = outer.pop() else {
+                    return Err(Cql2Error::Parse("unbalanced ')'".into()));
+                };
+                here = o;
+                last = Last::Operand;
+            }
+            ',' => {
+                (here.run, here.infix, here.signed_numbers) = (0, false, 0);
+                last = Last::Operator;
+            }
+            '-' | '+' => {
+                let digit_next = chars.peek().is_some_and(char::is_ascii_digit);
+                if digit_next && space_before && here.signed_numbers < 4 {
+                    // The sign of a number, e.g. in POINT(123.6 -10.17).
+                    here.signed_numbers += 1;
+                } else {
+                    // Infix after an operand, prefix otherwise.
+                    nests = last == Last::Operator || here.infix;
+                    here.infix |= last == Last::Operand;
+                    last = Last::Operator;
+                }
+            }
+            '=' | '<' | '>' | '!' | '*' | '/' | '%' | '^' => {
+                if matches!(c, '<' | '>' | '!') && matches!(chars.peek(), Some('=' | '>')) {
+                    chars.next();
+                }
+                nests = here.infix;
+                here.infix = true;
+                last = Last::Operator;
+            }
+            c if c.is_ascii_digit() => {
+                // A number: digits, a fraction, an exponent with its sign.
+                while let Some(&d) = chars.peek() {
+                    if d.is_ascii_digit() || d == '.' {
+                        chars.next();
+                    } else if d == 'e' || d == 'E' {
+                        chars.next();
+                        if matches!(chars.peek(), Some('-' | '+')) {
+                            chars.next();
+                        }
+                    } else {
+                        break;
+                    }
+                }
+                last = Last::Operand;
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                // A word: a keyword, a name or a function; only its first letters matter.
+                let mut word = String::from(c);
+                while let Some(&d) = chars.peek() {
+                    if !(d.is_alphanumeric() || matches!(d, '_' | '.' | ':')) {
+                        break;
+                    }
+                    if word.len() < 8 {
+                        word.push(d);
+                    }
+                    chars.next();
+                }
+                match word.to_ascii_lowercase().as_str() {
+                    "and" | "or" => {
+                        and_or += 1;
+                        if and_or > MAX_AND_OR {
+                            return Err(Cql2Error::TooManyAndOr);
+                        }
+                        (here.run, here.infix) = (0, false);
+                        last = Last::Operator;
+                    }
+                    // After an operand, NOT is part of NOT LIKE, NOT IN or NOT BETWEEN, which
+                    // count as one operator.
+                    "not" if last == Last::Operand => {}
+                    "not" => {
+                        nests = true;
+                        last = Last::Operator;
+                    }
+                    "like" | "in" | "between" | "is" | "div" => {
+                        nests = here.infix;
+                        here.infix = true;
+                        last = Last::Operator;
+                    }
+                    _ => last = Last::Operand,
+                }
+            }
+            _ => last = Last::Operand,
+        }
+        if nests {
+            here.run += 1;
+            if here.base + here.run > MAX_DEPTH {
+                return too_deep;
+            }
+        }
+    }
+    if !outer.is_empty() {
+        return Err(Cql2Error::Parse("unbalanced '('".into()));
+    }
+    Ok(())
+}
+
+/// cql2-json may nest arrays and objects at most [`MAX_DEPTH`] levels (serde_json itself
+/// stops at 128), so the expression it describes is at most half that deep.
+fn scan_json(filter: &str) -> Result<(), Cql2Error> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in filter.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Cql2Error::TooDeep(Nesting::Json));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The children of an expression node (none for a value).
+fn children(e: &Expr) -> &[Box<Expr>] {
+    match e {
+        Expr::Operation { args: v, .. }
+        | Expr::Interval { interval: v }
+        | Expr::BBox { bbox: v }
+        | Expr::Array(v) => v,
+        Expr::Timestamp { timestamp: b } | Expr::Date { date: b } => std::slice::from_ref(b),
+        _ => &[],
+    }
+}
+
+/// Whether operators (nodes with children) nest more than [`MAX_DEPTH`] levels; without
+/// recursion, so that the translator and [`const_num`] below it need not count.
+fn too_deep(e: &Expr) -> bool {
+    let mut todo = vec![(e, 1usize)];
+    while let Some((e, level)) = todo.pop() {
+        let kids = children(e);
+        if kids.is_empty() {
+            continue;
+        }
+        if level > MAX_DEPTH {
+            return true;
+        }
+        todo.extend(kids.iter().map(|k| (k.as_ref(), level + 1)));
+    }
+    false
+}
+
+/// Drops an expression without recursion, since dropping it the usual way recurses once per
+/// level.
+fn dismantle(e: Expr) {
+    let mut todo = vec![e];
+    while let Some(mut e) = todo.pop() {
+        match &mut e {
+            Expr::Operation { args: v, .. }
+            | Expr::Interval { interval: v }
+            | Expr::BBox { bbox: v }
+            | Expr::Array(v) => todo.extend(v.drain(..).map(|b| *b)),
+            Expr::Timestamp { timestamp: b } | Expr::Date { date: b } => {
+                todo.push(std::mem::replace(b.as_mut(), Expr::Null));
             }
             _ => {}
         }
     }
-    if quote.is_some() {
-        return Err(Cql2Error::Parse("unterminated quote".into()));
-    }
-    if depth != 0 {
-        return Err(Cql2Error::Parse("unbalanced '('".into()));
-    }
-    Ok(())
 }
 
 /// A number written as a constant expression (cql2-text writes -1.5 as -1 * 1.5).
@@ -265,8 +619,6 @@ struct Translator<'a> {
     depth: usize,
 }
 
-const MAX_DEPTH: usize = 64;
-
 impl Translator<'_> {
     fn property(&self, name: &str) -> Result<&Queryable, Cql2Error> {
         self.queryables
@@ -281,8 +633,10 @@ impl Translator<'_> {
     /// An expression that is true or false.
     fn condition(&mut self, e: &Expr) -> Result<String, Cql2Error> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Cql2Error::Invalid("the filter is nested too deeply".into()));
+        if self.depth > MAX_DEPTH + 1 {
+            // `too_deep` has refused deeper trees already; this keeps the recursion bounded
+            // should that ever change. (+1: a value at the deepest level.)
+            return Err(Cql2Error::TooDeep(Nesting::Expression));
         }
         let out = self.condition_inner(e);
         self.depth -= 1;
@@ -415,8 +769,10 @@ impl Translator<'_> {
     /// A scalar value. `hint` is the type the other side of a comparison has.
     fn value(&mut self, e: &Expr, hint: Option<Ty>) -> Result<Val, Cql2Error> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Cql2Error::Invalid("the filter is nested too deeply".into()));
+        if self.depth > MAX_DEPTH + 1 {
+            // `too_deep` has refused deeper trees already; this keeps the recursion bounded
+            // should that ever change. (+1: a value at the deepest level.)
+            return Err(Cql2Error::TooDeep(Nesting::Expression));
         }
         let out = self.value_inner(e, hint);
         self.depth -= 1;
@@ -891,6 +1247,155 @@ mod tests {
         // A string compared with a date property is read as a date.
         let (sql, _) = text("reported_at > '2025-03-01'").unwrap();
         assert_eq!(sql, "(t.\"reported_at\" > $1::date)");
+    }
+
+    #[test]
+    fn nesting_is_bounded_before_parsing() {
+        let parens = |n: usize, inner: &str| format!("{}{inner}{}", "(".repeat(n), ")".repeat(n));
+        let nested = |r: Result<(String, Vec<BindValue>), Cql2Error>| {
+            matches!(r, Err(Cql2Error::TooDeep(Nesting::Text)))
+        };
+        assert!(text(&parens(64, "zone_code = 'a'")).is_ok());
+        assert!(nested(text(&parens(65, "zone_code = 'a'"))));
+        assert!(nested(text(&parens(100_000, "zone_code = 'a'"))));
+        // Parentheses in strings and quoted names do not count, doubled quotes included.
+        assert!(text(&format!("zone_code = '{}'", "(".repeat(500))).is_ok());
+        assert!(
+            text(&format!(
+                "zone_code = '{}''{}'",
+                "(".repeat(99),
+                ")".repeat(3)
+            ))
+            .is_ok()
+        );
+        assert!(matches!(
+            text(&format!("\"zone_code{}\" = 'a'", "(".repeat(99))),
+            Err(Cql2Error::UnknownProperty { .. })
+        ));
+        // NOT (a = -(1 + 2)) is four levels: 60 around it are allowed, 61 are not.
+        let four = "NOT (kdb_max = -(1 + 2))";
+        assert!(text(&parens(60, four)).is_ok());
+        assert!(nested(text(&parens(61, four))));
+        // Prefix NOT and signs, chained comparisons and arithmetic.
+        assert!(nested(text(&format!(
+            "{}zone_code = 'a'",
+            "NOT ".repeat(65)
+        ))));
+        assert!(nested(text(&format!("kdb_max = {}1", "-".repeat(65)))));
+        assert!(nested(text(&format!("kdb_max = {}1", "- ".repeat(65)))));
+        assert!(nested(text(&format!("kdb_max{}", " = 1".repeat(66)))));
+        assert!(nested(text(&format!("kdb_max = 1{}", "+1".repeat(66)))));
+        assert!(nested(text(&format!("kdb_max = 1{}", " -1".repeat(70)))));
+        // A chain is counted between AND, OR and commas only.
+        let clause = format!("kdb_max = 1{}", " + 1".repeat(40));
+        assert!(text(&format!("{clause} AND {clause} OR {clause}")).is_ok());
+        // The signs of WKT coordinates are numbers, not operators.
+        let ring: Vec<String> = (0..3000)
+            .map(|i| {
+                format!(
+                    "{} -{}",
+                    123.5 + f64::from(i) * 1e-5,
+                    10.1 + f64::from(i) * 1e-5
+                )
+            })
+            .collect();
+        let poly = format!(
+            "S_INTERSECTS(geometry, POLYGON(({}, {})))",
+            ring.join(", "),
+            ring[0]
+        );
+        assert!(scan_text(&poly).is_ok());
+        // Nested deeper than allowed once parsed: 64 NOT around a comparison.
+        assert!(matches!(
+            text(&format!("{}zone_code = 'a'", "NOT ".repeat(64))),
+            Err(Cql2Error::TooDeep(Nesting::Expression))
+        ));
+        // Both languages name the limit.
+        let e = text(&parens(65, "zone_code = 'a'")).unwrap_err();
+        assert!(e.to_string().contains("nested more than 64 levels"), "{e}");
+        assert!(
+            e.detail_id().contains("bersarang lebih dari 64 tingkat"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn and_or_chains_are_bounded() {
+        let chain = |n: usize| format!("zone_code = 'a'{}", " OR zone_code = 'a'".repeat(n));
+        assert!(text(&chain(MAX_AND_OR)).is_ok());
+        let e = text(&chain(MAX_AND_OR + 1)).unwrap_err();
+        assert!(matches!(e, Cql2Error::TooManyAndOr), "{e}");
+        assert!(e.to_string().contains("more than 1000 AND and OR"), "{e}");
+        assert!(e.detail_id().contains("lebih dari 1000 AND dan OR"), "{e}");
+        // Names that only begin like a keyword are names, and a keyword in a string is text.
+        let names = "notes = 1 OR order = 2 OR andesit = 3 OR ".repeat(300) + "x = 1";
+        assert!(scan_text(&names).is_ok());
+        assert!(scan_text(&format!("zone_code = '{}'", "AND ".repeat(5000))).is_ok());
+    }
+
+    #[test]
+    fn parsing_work_is_bounded() {
+        // Without the limit this takes hours: each parenthesis around the mistake doubles it.
+        let started = std::time::Instant::now();
+        let e = text(&format!(
+            "{}zone_code = 'a' xyz{}",
+            "(".repeat(40),
+            ")".repeat(40)
+        ))
+        .unwrap_err();
+        assert!(matches!(e, Cql2Error::TooComplex), "{e}");
+        assert!(e.detail_id().contains("terlalu rumit"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn json_nesting_is_bounded_before_parsing() {
+        let nots = |n: usize| {
+            format!(
+                "{}{{\"op\":\"=\",\"args\":[{{\"property\":\"zone_code\"}},\"a\"]}}{}",
+                "{\"op\":\"not\",\"args\":[".repeat(n),
+                "]}".repeat(n)
+            )
+        };
+        let json = |f: &str| to_sql(f, FilterLang::Json, &qs(), Crs::Crs84);
+        assert!(json(&nots(30)).is_ok());
+        assert!(matches!(
+            json(&nots(31)),
+            Err(Cql2Error::TooDeep(Nesting::Json))
+        ));
+        // Brackets in strings, escaped quotes included, do not count.
+        let s = format!(
+            r#"{{"op":"=","args":[{{"property":"zone_code"}},"\"{}"]}}"#,
+            "[{".repeat(200)
+        );
+        assert!(json(&s).is_ok(), "{s}");
+        assert!(scan_json(&format!("{}{}", "[".repeat(64), "]".repeat(64))).is_ok());
+        assert!(scan_json(&format!("{}{}", "[".repeat(65), "]".repeat(65))).is_err());
+        let e = json(&nots(1000)).unwrap_err();
+        assert!(e.to_string().contains("JSON object and array"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_tree_is_taken_apart_without_recursion() {
+        // 200,000 levels would need far more than this thread's 256 KiB to drop recursively.
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let mut e = Expr::Property {
+                    property: "kdb_max".into(),
+                };
+                for _ in 0..200_000 {
+                    e = Expr::Operation {
+                        op: "+".into(),
+                        args: vec![Box::new(e), Box::new(Expr::Float(1.0))],
+                    };
+                }
+                assert!(too_deep(&e));
+                dismantle(e);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]
