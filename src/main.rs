@@ -136,7 +136,7 @@ enum TokenAction {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// The file (a .zip is read through /vsizip/).
+    /// The file (a zip archive is unpacked first, under the configured import limits).
     file: PathBuf,
     /// Table to load: zones, overlays, parcels, admin_areas, health_facilities, markets,
     /// waste_facilities.
@@ -519,6 +519,7 @@ async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, C
         plan: args.plan,
         dry_run: args.dry_run,
         display_name: None,
+        limits: config.import_limits(),
     };
     let handle = open_database(config).await?;
     let progress = Arc::new(Progress::default());

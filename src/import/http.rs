@@ -4,7 +4,9 @@
 //!
 //! Jobs live in `import_jobs` (migration 0006) so any copy of the server can answer for them
 //! and they outlive a restart; the worker runs in the process that took the upload (the file
-//! sits in its temporary folder) and refreshes the job's heartbeat while it runs.
+//! sits in its locked work folder, [`super::workdir`]) and refreshes the job's heartbeat while
+//! it runs. The upload is unpacked and checked ([`super::prepare_input`]) before the job is
+//! created, so a hostile or damaged file is refused with a 4xx at once.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,6 +24,7 @@ use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
+use super::workdir::WorkDir;
 use super::{
     ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Target,
     WhereClause,
@@ -91,9 +94,12 @@ async fn start_import(
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Planner])?;
-    let dir = tempfile::Builder::new()
-        .prefix("ruang-import-")
-        .tempdir()
+    // The job's id names its work folder, which lives (locked) until the job ends.
+    let id = Uuid::new_v4();
+    let work = WorkDir::create(id).map_err(|e| ApiError::internal(&e))?;
+    let upload_dir = work.path().join("upload");
+    tokio::fs::create_dir(&upload_dir)
+        .await
         .map_err(|e| ApiError::internal(&e))?;
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     let (mut into, mut plan, mut layer, mut s_srs, mut map, mut dry_run) =
@@ -102,7 +108,7 @@ async fn start_import(
         let name = field.name().unwrap_or("").to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
             let safe = safe_name(&file_name);
-            let path = dir.path().join(&safe);
+            let path = upload_dir.join(&safe);
             let mut f = tokio::fs::File::create(&path)
                 .await
                 .map_err(|e| ApiError::internal(&e))?;
@@ -170,26 +176,44 @@ async fn start_import(
         .cloned()
         .ok_or_else(|| bad("Tidak ada berkas.", "No file."))?;
     let main = main.to_string_lossy().to_string();
-    {
-        let path = main.clone();
-        tokio::task::spawn_blocking(move || super::read::open(&path).map(drop))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
-    }
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO import_jobs (created_by, target, plan, file_name, dry_run) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    // Unpack (under the limits) and check the upload, and let GDAL open it, before any job
+    // exists: a bomb, a lying archive or a damaged Shapefile is a 4xx here.
+    let limits = state.config.import_limits();
+    let gdal_path = {
+        let (path, shown, work_path, limits, layer) = (
+            main.clone(),
+            display.clone(),
+            work.path().to_path_buf(),
+            limits.clone(),
+            layer.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let p = super::prepare_input(&path, &shown, Some(&work_path), &limits)?;
+            let ds = super::read::open(&p).map_err(|e| match e {
+                ImportError::NotGis(_) => ImportError::NotGis(shown.clone()),
+                e => e,
+            })?;
+            super::read::check_count(&ds, layer.as_deref(), &limits)?;
+            Ok::<_, ImportError>(p)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))??
+    };
+    sqlx::query(
+        "INSERT INTO import_jobs (id, created_by, target, plan, file_name, dry_run) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
+    .bind(id)
     .bind(caller.user_id)
     .bind(target.as_str())
     .bind(&plan)
     .bind(&display)
     .bind(dry_run)
-    .fetch_one(&state.pool)
+    .execute(&state.pool)
     .await?;
     let opts = ImportOptions {
         read: ReadOptions {
-            path: main,
+            path: gdal_path,
             layer,
             s_srs,
             map,
@@ -198,12 +222,13 @@ async fn start_import(
         plan,
         dry_run,
         display_name: Some(display),
+        limits,
     };
     let pool = state.pool.clone();
     tokio::spawn(async move {
-        // The folder lives until the job ends.
-        let _dir = dir;
         run_job(pool, id, opts).await;
+        // The folder goes when the job has ended, however it ended.
+        drop(work);
     });
     let mut res = (
         StatusCode::ACCEPTED,

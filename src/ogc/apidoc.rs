@@ -584,7 +584,9 @@ pub fn paths() -> Value {
         Op {
             id: "startImport",
             tag: "Import",
-            summary: "Start a GDAL import job (planner, admin)",
+            summary: "Start a GDAL import job (planner, admin); an archive is unpacked and every \
+                      Shapefile checked before the job starts: over an import limit 413, \
+                      damaged or self-contradicting files 422",
             params: vec![],
             body: &["multipart/form-data"],
             ok: ("202", JSON),
