@@ -105,6 +105,7 @@ async fn import(
             dry_run,
             display_name: None,
             limits: ImportLimits::default(),
+            job: None,
         },
         Arc::new(Progress::default()),
     )
@@ -1393,6 +1394,7 @@ async fn layer_and_map_choose_what_is_read() {
         dry_run: false,
         display_name: None,
         limits: ImportLimits::default(),
+        job: None,
     };
     let run = |o: ImportOptions| {
         let pool = pool.clone();
@@ -2536,6 +2538,7 @@ async fn import_with(
             dry_run: true,
             display_name: None,
             limits,
+            job: None,
         },
         Arc::new(Progress::default()),
     )
@@ -2562,6 +2565,7 @@ async fn import_layer(
             dry_run: true,
             display_name: None,
             limits,
+            job: None,
         },
         Arc::new(Progress::default()),
     )
@@ -2724,4 +2728,294 @@ async fn reading_stops_after_max_rejected_features_and_the_report_says_so() {
             .unwrap()
             .contains("the rest of the file was not checked")
     );
+}
+
+fn delete_import(token: Option<&str>, id: &str) -> Request<Body> {
+    let mut r = Request::delete(format!("/api/imports/{id}"));
+    if let Some(t) = token {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+async fn get_job(app: &axum::Router, token: &str, id: &str) -> Value {
+    let req = Request::get(format!("/api/imports/{id}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (st, _, b) = call(app, req).await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    json_of(&b)
+}
+
+#[tokio::test]
+async fn delete_cancels_a_running_import_and_nothing_is_written() {
+    const N: u32 = 200_000;
+    let (pool, url) = common::migrated_database("import_cancel").await;
+    let app = ruang::app(
+        ruang::AppState::new(
+            pool.clone(),
+            Config {
+                body_limit_bytes: 512 << 20,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    let planner = token(&pool, "planner").await;
+    let other_planner = token(&pool, "planner").await;
+    let admin = token(&pool, "admin").await;
+    let applicant = token(&pool, "pemohon").await;
+
+    // 200,000 parcels (9-vertex rings on a grid over Kupang) in a GeoPackage made by PostGIS.
+    let dir = tmp("cancel");
+    let gpkg = dir.join("petak.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        &format!("PG:{url}"),
+        "-nln",
+        "petak",
+        "-nlt",
+        "MULTIPOLYGON",
+        "-sql",
+        &format!(
+            "SELECT 'CANCEL-' || i AS parcel_number, \
+                    ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(123.55 + (i % 500) * 0.0002, \
+                    -10.20 + (i / 500) * 0.0002), 4326), 0.00008, 'quad_segs=2')) AS geom \
+               FROM generate_series(1, {N}) AS i"
+        ),
+    ]);
+    let bytes = std::fs::read(&gpkg).unwrap();
+
+    // Parcel numbers made unique, and another transaction holding #150,000 uncommitted: the
+    // job's COPY waits there, three quarters through the file, until it is cancelled.
+    sqlx::query("CREATE UNIQUE INDEX parcels_number_test ON parcels (parcel_number)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO parcels (kind, parcel_number, geom) VALUES ('terdaftar', 'CANCEL-150000', \
+         ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(123.6, -10.17), 4326), 0.0001)))",
+    )
+    .execute(&mut *blocker)
+    .await
+    .unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM parcels")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+
+    let (ct, body) = multipart(&[("into", "parcels")], Some(("petak.gpkg", &bytes)));
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let id = json_of(&b)["id"].as_str().unwrap().to_string();
+    let folder = std::env::temp_dir().join(format!("ruang-import-{id}"));
+    assert!(folder.join("upload/petak.gpkg").exists());
+
+    // Running, past feature 150,000, its COPY waiting for the lock.
+    let started = std::time::Instant::now();
+    loop {
+        let job = get_job(&app, &planner, &id).await;
+        assert_eq!(job["status"], "running", "{job}");
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+               AND query LIKE 'COPY parcels %' AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting == 1 && job["progress"]["read"].as_i64().unwrap() >= 150_000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the import never reached feature 150,000: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Who may cancel: the owner or an admin.
+    let (st, _, _) = call(&app, delete_import(None, &id)).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _, _) = call(&app, delete_import(Some(&applicant), &id)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, b) = call(&app, delete_import(Some(&other_planner), &id)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(
+        json_of(&b)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Hanya pengunggah")
+    );
+    for unknown in ["00000000-0000-0000-0000-000000000000", "x"] {
+        let (st, _, _) = call(&app, delete_import(Some(&planner), unknown)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{unknown}");
+    }
+
+    let (st, _, b) = call(&app, delete_import(Some(&planner), &id)).await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let job = json_of(&b);
+    assert_eq!(job["status"], "cancelled", "{job}");
+    assert_eq!(
+        job["error"]["detail_en"],
+        "The import was cancelled; nothing was written."
+    );
+    assert!(
+        job["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("dibatalkan")
+    );
+
+    // The waiting COPY is interrupted at once (the blocker still holds its row), the
+    // transaction rolled back, the folder removed.
+    let started = std::time::Instant::now();
+    while folder.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the job's folder is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+           AND (application_name = $1 OR state <> 'idle' AND query LIKE 'COPY parcels %')",
+    )
+    .bind(format!("ruang-import-{id}"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the import's transaction has ended");
+    blocker.rollback().await.unwrap();
+    assert_eq!(count().await, before, "nothing was written");
+    let job = get_job(&app, &planner, &id).await;
+    assert_eq!(
+        job["status"], "cancelled",
+        "the worker left it cancelled: {job}"
+    );
+    assert!(job["finished_at"].is_string());
+
+    // Cancelling an ended job: 409, for the owner and for an admin.
+    for t in [&planner, &admin] {
+        let (st, _, b) = call(&app, delete_import(Some(t), &id)).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{}", String::from_utf8_lossy(&b));
+        assert!(
+            json_of(&b)["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("status cancelled")
+        );
+    }
+    let (ct, body) = multipart(
+        &[("into", "parcels")],
+        Some(("satu.geojson", &parcel_geojson("DONE-1"))),
+    );
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let done = json_of(&b)["id"].as_str().unwrap().to_string();
+    let job = wait_for_job(&app, &planner, &done).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["report"]["imported"], 1, "{job}");
+    let (st, _, b) = call(&app, delete_import(Some(&admin), &done)).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(
+        json_of(&b)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sudah selesai (status succeeded)")
+    );
+    assert_eq!(count().await, before + 1);
+}
+
+#[tokio::test]
+async fn a_starting_server_removes_abandoned_upload_folders_and_fails_dead_jobs() {
+    use std::fs::File;
+    let (pool, url) = common::migrated_database("import_stale").await;
+    let dir = tmp("stale");
+    // A killed process's upload: its lock file is there, nobody holds it.
+    let dead = dir.join(format!("ruang-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dead.join("upload")).unwrap();
+    File::create(dead.join(".lock")).unwrap();
+    std::fs::write(dead.join("upload/zona.zip"), b"PK").unwrap();
+    // The upload of a job another live server on this machine runs: its lock is held.
+    let live = dir.join(format!("ruang-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&live).unwrap();
+    let held = File::create(live.join(".lock")).unwrap();
+    held.lock().unwrap();
+    // An older version's folder (no lock) untouched for an hour, and a fresh one.
+    let old = dir.join("ruang-import-a1B2c3");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("zona.gpkg"), b"x").unwrap();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for p in [old.join("zona.gpkg"), old.clone()] {
+        File::open(&p).unwrap().set_modified(hour_ago).unwrap();
+    }
+    let fresh = dir.join("ruang-import-z9Y8x7");
+    std::fs::create_dir_all(&fresh).unwrap();
+    // Not ours.
+    let other = dir.join("ruang-import-test-keep");
+    std::fs::create_dir_all(&other).unwrap();
+
+    let job = |heartbeat: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, uuid::Uuid>(&format!(
+                "INSERT INTO import_jobs (target, file_name, heartbeat_at) \
+                 VALUES ('parcels', 'petak.zip', {heartbeat}) RETURNING id"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let dead_job = job("now() - interval '5 minutes'").await;
+    let live_job = job("now()").await;
+
+    let server = Server::start(&url, &dir).await;
+    assert!(!dead.exists(), "the abandoned upload is removed");
+    assert!(
+        !old.exists(),
+        "the old version's abandoned upload is removed"
+    );
+    assert!(live.exists(), "another live server's upload is kept");
+    assert!(fresh.exists() && other.exists());
+    let status = |id: uuid::Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+                "SELECT status, error_id, error_en FROM import_jobs WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (st, id_text, en_text) = status(dead_job).await;
+    assert_eq!(st, "failed");
+    assert!(
+        en_text
+            .unwrap()
+            .contains("The server stopped while the import ran"),
+        "a reason in English"
+    );
+    assert!(
+        id_text.unwrap().contains("Server berhenti"),
+        "and in Indonesian"
+    );
+    assert_eq!(status(live_job).await.0, "running");
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.contains("cleaned up after import jobs of a stopped server"),
+        "{log}"
+    );
+    drop(server);
+    drop(held);
 }

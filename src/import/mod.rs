@@ -17,7 +17,9 @@
 //!    inside the transaction;
 //! 4. when any feature was rejected, nothing is written (COPY aborted, transaction rolled
 //!    back) and the report lists every rejected feature with its reason (reading stops after
-//!    `max_rejected` of them); `--dry-run` always rolls back. Otherwise the transaction commits, and the tile-cache triggers of
+//!    `max_rejected` of them); `--dry-run` always rolls back. A job started over HTTP can be
+//!    cancelled ([`Progress::cancel`]), and records its success in the same transaction as the
+//!    data, so a cancelled job never commits. Otherwise the transaction commits, and the tile-cache triggers of
 //!    migration 0002 notify the server of the area that changed.
 //!
 //! Derived columns (the zone rule copies, `geom_3857`, plan versions) are maintained by
@@ -110,6 +112,8 @@ pub enum ImportError {
     /// safely.
     #[error("{en}")]
     BadFile { id: String, en: String },
+    #[error("the import was cancelled; nothing was written")]
+    Cancelled,
     #[error("cannot unpack the file: {0}")]
     Io(String),
 }
@@ -184,6 +188,7 @@ impl ImportError {
             }
             ImportError::Refused(m) => format!("basis data menolak data: {m}"),
             ImportError::Limit { id, .. } | ImportError::BadFile { id, .. } => id.clone(),
+            ImportError::Cancelled => "impor dibatalkan; tidak ada yang tersimpan".into(),
             other => format!("impor gagal: {other}"),
         }
     }
@@ -218,6 +223,12 @@ impl From<ImportError> for ApiError {
                 "bad-file",
                 id.clone(),
                 en.clone(),
+            ),
+            ImportError::Cancelled => ApiError::new(
+                StatusCode::CONFLICT,
+                "cancelled",
+                e.detail_id(),
+                e.to_string(),
             ),
             ImportError::NotGis(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -374,6 +385,9 @@ pub struct ImportOptions {
     /// Shown in the report instead of the path (uploads keep the user's file name).
     pub display_name: Option<String>,
     pub limits: ImportLimits,
+    /// The `import_jobs` row of an HTTP job: its success is recorded in the import's own
+    /// transaction, which commits only while the job is still `running` (not cancelled).
+    pub job: Option<uuid::Uuid>,
 }
 
 /// Makes `path` safe to hand to GDAL and returns what GDAL should open: a zip archive (by its
@@ -520,7 +534,18 @@ pub async fn import(
         .await
         .map_err(|e| ImportError::Thread(e.to_string()))??
     };
+    if progress.cancel.load(Ordering::Relaxed) {
+        return Err(ImportError::Cancelled);
+    }
     let mut tx = pool.begin().await?;
+    if let Some(job) = opts.job {
+        // Names the connection while the transaction lasts, so that cancelling the job
+        // (`DELETE /api/imports/{id}`, from any server) can interrupt a statement it waits in.
+        sqlx::query("SELECT set_config('application_name', $1, true)")
+            .bind(http::backend_name(job))
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut lookups = load_lookups(&mut tx, target).await?;
     let mut plan_created = false;
     if let (true, Some(name)) = (target.needs_plan(), &opts.plan) {
@@ -582,6 +607,9 @@ pub async fn import(
             }
             (Ok(_), Some(e)) => {
                 let _ = copy.abort("import failed").await;
+                if progress.cancel.load(Ordering::Relaxed) {
+                    return Err(ImportError::Cancelled);
+                }
                 return Err(refused(e));
             }
             (Ok(s), None) if s.rejected_count > 0 => {
@@ -619,6 +647,27 @@ pub async fn import(
             .then(|| Stopped::after(summary.rejected_count)),
     };
     if committed {
+        if let Some(job) = opts.job {
+            // The job's success goes into the same transaction as the data: a job cancelled
+            // before this point (status no longer `running`) commits nothing, and a cancel
+            // after it waits for this row and then finds the job finished.
+            let n = sqlx::query(
+                "UPDATE import_jobs SET status = 'succeeded', finished_at = now(), \
+                 heartbeat_at = now(), features_read = $2, rejected = 0, repaired = $3, \
+                 report = $4 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(job)
+            .bind(report.read as i64)
+            .bind(report.repaired as i64)
+            .bind(serde_json::to_value(&report).unwrap_or(serde_json::Value::Null))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let _ = tx.rollback().await;
+                return Err(ImportError::Cancelled);
+            }
+        }
         tx.commit().await.map_err(refused)?;
     } else {
         let _ = tx.rollback().await;

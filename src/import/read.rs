@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gdal::cpl::CslStringList;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
@@ -34,6 +34,8 @@ pub struct Progress {
     pub repaired: AtomicU64,
     /// Features in the layer when the driver knows it cheaply; 0 when unknown.
     pub total: AtomicU64,
+    /// Set to stop the import: the reader stops at its next feature and nothing is written.
+    pub cancel: AtomicBool,
 }
 
 /// What to read and how.
@@ -154,8 +156,8 @@ pub fn epsg(n: u32) -> Result<SpatialRef, ImportError> {
 
 /// Reads the file and sends COPY batches to `tx`. Returns what it found; stops sending (but
 /// keeps reading, to report more problems) after the first rejected feature, and stops reading
-/// after `limits.max_rejected` of them. More than `limits.max_features` features end it with an
-/// error.
+/// after `limits.max_rejected` of them. More than `limits.max_features` features, or
+/// `progress.cancel`, end it with an error.
 pub fn read(
     opts: &ReadOptions,
     target: Target,
@@ -289,6 +291,9 @@ pub fn read(
     let mut values: Vec<Option<String>> = vec![None; inputs.len()];
     let mut set_flags: Vec<&str> = Vec::new();
     for feature in layer.features() {
+        if progress.cancel.load(Ordering::Relaxed) {
+            return Err(ImportError::Cancelled);
+        }
         if summary.rejected_count >= limits.max_rejected {
             summary.stopped = true;
             break;

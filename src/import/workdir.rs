@@ -4,10 +4,13 @@
 //! mode 0700 and holding a `.lock` file that the process locks (`flock`) for as long as the
 //! folder is in use. The folder is removed when the job ends, and dropping it is the only way
 //! it goes away while the process lives. A process that was killed leaves its folders behind,
-//! but not its locks, so whether a folder is still in use can be told from outside.
+//! but not its locks: [`remove_stale`] (run when the server starts) removes every such folder
+//! whose lock nobody holds, and leaves alone the folders of jobs still running in another live
+//! server on the same machine.
 
-use std::fs::File;
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
@@ -15,6 +18,9 @@ use uuid::Uuid;
 pub const PREFIX: &str = "ruang-import-";
 /// The lock file inside each folder.
 pub const LOCK: &str = ".lock";
+/// A folder without a lock file (older versions, or one being created this instant) is stale
+/// once nothing in it changed for this long.
+pub const UNLOCKED_STALE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// Where the folders are made: the system's temporary folder.
 pub fn base() -> PathBuf {
@@ -68,18 +74,105 @@ impl Drop for WorkDir {
     }
 }
 
+/// The newest modification time of a folder and anything in it.
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    let mut t = meta.modified().ok()?;
+    if meta.is_dir()
+        && let Ok(entries) = std::fs::read_dir(path)
+    {
+        for e in entries.flatten() {
+            if let Some(m) = newest(&e.path()) {
+                t = t.max(m);
+            }
+        }
+    }
+    Some(t)
+}
+
+/// Whether a folder name is one of ours: `ruang-import-<uuid>`, or `ruang-import-XXXXXX`
+/// (six letters or digits: the folders of versions before the lock).
+fn ours(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(PREFIX) else {
+        return false;
+    };
+    Uuid::parse_str(rest).is_ok()
+        || (rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Removes the import folders in `base` that no live process holds: those whose lock can be
+/// taken, and those without a lock file in which nothing changed for
+/// [`UNLOCKED_STALE_AFTER`]. Returns the folders removed.
+pub fn remove_stale(base: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        // Never follow a link someone put there.
+        if !ours(&name) || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = e.path();
+        let stale = match File::open(path.join(LOCK)) {
+            Ok(f) => match f.try_lock() {
+                // Nobody holds it: the process that made the folder is gone. Removing while
+                // holding the lock keeps a process from taking it in between.
+                Ok(()) => {
+                    let r = std::fs::remove_dir_all(&path);
+                    drop(f);
+                    match r {
+                        Ok(()) => removed.push(path),
+                        Err(err) => {
+                            tracing::warn!(path = %path.display(), error = %err, "cannot remove a stale import folder")
+                        }
+                    }
+                    continue;
+                }
+                Err(TryLockError::WouldBlock) => false,
+                Err(TryLockError::Error(_)) => false,
+            },
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => newest(&path)
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > UNLOCKED_STALE_AFTER),
+            Err(_) => false,
+        };
+        if stale {
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => removed.push(path),
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), error = %err, "cannot remove a stale import folder")
+                }
+            }
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_work_folder_is_locked_while_it_lives_and_removed_on_drop() {
+    fn locked_folders_stay_and_abandoned_ones_go() {
         let base = tempfile::tempdir().unwrap();
-        let w = WorkDir::create_in(base.path(), Uuid::new_v4()).unwrap();
-        let other = File::open(w.path().join(LOCK)).unwrap();
-        assert!(other.try_lock().is_err(), "held");
-        let path = w.path().to_path_buf();
-        drop(w);
+        let live = WorkDir::create_in(base.path(), Uuid::new_v4()).unwrap();
+        std::fs::write(live.path().join("upload.zip"), b"x").unwrap();
+        // A folder whose process died: its lock file is there, nobody holds it.
+        let dead = base.path().join(format!("{PREFIX}{}", Uuid::new_v4()));
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::write(dead.join(LOCK), b"").unwrap();
+        // A fresh folder without a lock (being created) and somebody else's folder.
+        let fresh = base.path().join(format!("{PREFIX}abc123"));
+        std::fs::create_dir(&fresh).unwrap();
+        let other = base.path().join(format!("{PREFIX}test-1-x"));
+        std::fs::create_dir(&other).unwrap();
+        let removed = remove_stale(base.path());
+        assert_eq!(removed, vec![dead.clone()]);
+        assert!(live.path().exists() && fresh.exists() && other.exists());
+        let path = live.path().to_path_buf();
+        drop(live);
         assert!(!path.exists());
     }
 }

@@ -609,6 +609,22 @@ pub fn paths() -> Value {
         },
     );
     add(
+        "/api/imports/{id}",
+        "delete",
+        Op {
+            id: "cancelImport",
+            tag: "Import",
+            summary: "Cancel a running import job (the user who started it, or an admin): it \
+                      becomes cancelled, its transaction is rolled back so nothing is written, \
+                      its upload folder is removed; 409 when the job has already ended",
+            params: vec![p_path("id", "Job id (UUID).")],
+            body: &[],
+            ok: ("200", JSON),
+            errors: &["401", "403", "404", "409"],
+            auth: true,
+        },
+    );
+    add(
         "/api/exports/{layer}",
         "get",
         Op {
