@@ -51,6 +51,15 @@ pub struct FileConfig {
     pub tile_max_age_secs: Option<u64>,
     /// `POST /api/check` requests per second per client IP (bursts up to 2 s worth); 0 = no limit.
     pub check_rate_per_sec: Option<f64>,
+    /// Imports: most bytes an archive (zip) may unpack to, all members together.
+    pub import_max_uncompressed_bytes: Option<u64>,
+    /// Imports: most members an archive may hold.
+    pub import_max_archive_members: Option<u32>,
+    /// Imports: most features one import may read (a Shapefile declaring more is refused
+    /// before GDAL opens it).
+    pub import_max_features: Option<u64>,
+    /// Imports: reading stops after this many rejected features.
+    pub import_max_rejected: Option<u64>,
     pub demo: Option<DemoFileConfig>,
     pub log: Option<LogFileConfig>,
 }
@@ -135,6 +144,15 @@ pub struct Config {
     pub tile_max_age_secs: u64,
     /// `POST /api/check` requests per second per client IP; 0 turns the limit off.
     pub check_rate_per_sec: f64,
+    /// Most bytes an uploaded or imported archive may unpack to (declared sizes checked first,
+    /// actual bytes counted while unpacking).
+    pub import_max_uncompressed_bytes: u64,
+    /// Most members an archive may hold.
+    pub import_max_archive_members: u32,
+    /// Most features one import may read.
+    pub import_max_features: u64,
+    /// Reading stops after this many rejected features (the report says so).
+    pub import_max_rejected: u64,
     pub demo_on_first_start: bool,
     pub demo_seed: u64,
     pub demo_scale: f64,
@@ -166,6 +184,10 @@ impl Default for Config {
             tile_cache_bytes: 128 * 1024 * 1024,
             tile_max_age_secs: 60,
             check_rate_per_sec: 1000.0,
+            import_max_uncompressed_bytes: 1024 * 1024 * 1024,
+            import_max_archive_members: 1000,
+            import_max_features: 2_000_000,
+            import_max_rejected: 1000,
             demo_on_first_start: true,
             demo_seed: 1,
             demo_scale: 1.0,
@@ -251,6 +273,14 @@ impl Config {
                 .unwrap_or(d.tile_cache_bytes),
             tile_max_age_secs: file.tile_max_age_secs.unwrap_or(d.tile_max_age_secs),
             check_rate_per_sec: file.check_rate_per_sec.unwrap_or(d.check_rate_per_sec),
+            import_max_uncompressed_bytes: file
+                .import_max_uncompressed_bytes
+                .unwrap_or(d.import_max_uncompressed_bytes),
+            import_max_archive_members: file
+                .import_max_archive_members
+                .unwrap_or(d.import_max_archive_members),
+            import_max_features: file.import_max_features.unwrap_or(d.import_max_features),
+            import_max_rejected: file.import_max_rejected.unwrap_or(d.import_max_rejected),
             demo_on_first_start: demo.on_first_start.unwrap_or(d.demo_on_first_start),
             demo_seed: demo.seed.unwrap_or(d.demo_seed),
             demo_scale: demo.scale.unwrap_or(d.demo_scale),
@@ -282,6 +312,22 @@ impl Config {
                 "body_limit_bytes must be at least 1024".into(),
             ));
         }
+        for (key, value) in [
+            (
+                "import_max_uncompressed_bytes",
+                self.import_max_uncompressed_bytes,
+            ),
+            (
+                "import_max_archive_members",
+                u64::from(self.import_max_archive_members),
+            ),
+            ("import_max_features", self.import_max_features),
+            ("import_max_rejected", self.import_max_rejected),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{key} must be at least 1")));
+            }
+        }
         if let Some(url) = &self.database_url {
             let u = url.expose();
             if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
@@ -297,6 +343,16 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The limits every import runs under (HTTP jobs and `ruang import`).
+    pub fn import_limits(&self) -> crate::import::ImportLimits {
+        crate::import::ImportLimits {
+            max_uncompressed_bytes: self.import_max_uncompressed_bytes,
+            max_archive_members: self.import_max_archive_members,
+            max_features: self.import_max_features,
+            max_rejected: self.import_max_rejected,
+        }
     }
 }
 
@@ -359,5 +415,32 @@ mod tests {
         let file = FileConfig::parse("tile_db_connections = 6").unwrap();
         let c = Config::merge(file, Overrides::default()).unwrap();
         assert_eq!(c.tile_db_connections, 6);
+    }
+
+    #[test]
+    fn import_limits_come_from_the_file_and_must_be_positive() {
+        let d = Config::default().import_limits();
+        assert_eq!(d.max_uncompressed_bytes, 1 << 30);
+        assert_eq!(d.max_features, 2_000_000);
+        let file = FileConfig::parse(
+            "import_max_uncompressed_bytes = 1048576\nimport_max_archive_members = 5\n\
+             import_max_features = 10\nimport_max_rejected = 3\n",
+        )
+        .unwrap();
+        let l = Config::merge(file, Overrides::default())
+            .unwrap()
+            .import_limits();
+        assert_eq!(
+            (
+                l.max_uncompressed_bytes,
+                l.max_archive_members,
+                l.max_features,
+                l.max_rejected
+            ),
+            (1_048_576, 5, 10, 3)
+        );
+        let file = FileConfig::parse("import_max_features = 0").unwrap();
+        let err = Config::merge(file, Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("import_max_features"), "{err}");
     }
 }

@@ -136,7 +136,7 @@ enum TokenAction {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// The file (a .zip is read through /vsizip/).
+    /// The file (a zip archive is unpacked first, under the configured import limits).
     file: PathBuf,
     /// Table to load: zones, overlays, parcels, admin_areas, health_facilities, markets,
     /// waste_facilities.
@@ -526,6 +526,8 @@ async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, C
         plan: args.plan,
         dry_run: args.dry_run,
         display_name: None,
+        limits: config.import_limits(),
+        job: None,
     };
     let handle = open_database(config).await?;
     let progress = Arc::new(Progress::default());
@@ -993,6 +995,19 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
             )
             .await?;
             tracing::info!("demo city loaded: {}", one_line(&report.to_string()));
+        }
+        // Import jobs and upload folders a killed process left behind.
+        match ruang::import::http::recover(&handle.pool).await {
+            Ok(r) => {
+                if r.jobs_failed > 0 || !r.folders_removed.is_empty() {
+                    tracing::info!(
+                        jobs_failed = r.jobs_failed,
+                        folders_removed = r.folders_removed.len(),
+                        "cleaned up after import jobs of a stopped server"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot clean up after stopped import jobs"),
         }
         Ok::<_, CliError>(())
     }

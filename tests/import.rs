@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -15,8 +16,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use ruang::config::Config;
 use ruang::import::{
-    ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Report, Target,
-    WhereClause,
+    ExportFormat, ExportOptions, ImportError, ImportLimits, ImportOptions, Progress, ReadOptions,
+    Report, Target, WhereClause,
 };
 use ruang::ogc::cql2::FilterLang;
 use ruang::ogc::crs::Crs;
@@ -103,6 +104,8 @@ async fn import(
             plan: plan.map(str::to_string),
             dry_run,
             display_name: None,
+            limits: ImportLimits::default(),
+            job: None,
         },
         Arc::new(Progress::default()),
     )
@@ -1390,6 +1393,8 @@ async fn layer_and_map_choose_what_is_read() {
         plan: Some(plan.to_string()),
         dry_run: false,
         display_name: None,
+        limits: ImportLimits::default(),
+        job: None,
     };
     let run = |o: ImportOptions| {
         let pool = pool.clone();
@@ -1779,4 +1784,1238 @@ async fn typed_columns_of_every_kind_import() {
     .await
     .unwrap();
     assert_eq!((v.as_str(), reg.as_str()), ("2031-06-30", "2019-01-15"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile uploads (issue 16): zip bombs, archive and Shapefile limits, the feature and rejection
+// caps, cancelling a job, and what a starting server cleans up
+// ---------------------------------------------------------------------------------------------
+
+/// Counts the bytes written through it.
+struct Counted<W: Write> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(b)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Passes bytes on and keeps their CRC-32 and count (the member's real content).
+struct Tee<W: Write> {
+    inner: W,
+    crc: flate2::Crc,
+    size: u64,
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(b)?;
+        self.crc.update(&b[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a zip archive member by member, streaming (each member followed by a data
+/// descriptor), so a gigabyte of zeros never sits in memory. A member's `declared` size, when
+/// given, is what the archive claims instead of the truth.
+struct ZipOut {
+    out: Counted<std::io::BufWriter<std::fs::File>>,
+    central: Vec<u8>,
+    count: u16,
+}
+
+/// Deflate at its best: a gigabyte of zeros becomes about a megabyte.
+const LEVEL: flate2::Compression = flate2::Compression::best();
+
+impl ZipOut {
+    fn create(path: &Path) -> Self {
+        ZipOut {
+            out: Counted {
+                inner: std::io::BufWriter::new(std::fs::File::create(path).unwrap()),
+                n: 0,
+            },
+            central: Vec::new(),
+            count: 0,
+        }
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        deflate: bool,
+        declared: Option<u64>,
+        body: &mut dyn FnMut(&mut dyn Write),
+    ) {
+        let offset = self.out.n as u32;
+        let method: u16 = if deflate { 8 } else { 0 };
+        let mut local = Vec::new();
+        local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        local.extend_from_slice(&20u16.to_le_bytes());
+        local.extend_from_slice(&8u16.to_le_bytes()); // sizes in the data descriptor
+        local.extend_from_slice(&method.to_le_bytes());
+        local.extend_from_slice(&[0u8; 16]); // time, date, crc, sizes
+        local.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        local.extend_from_slice(&0u16.to_le_bytes());
+        local.extend_from_slice(name.as_bytes());
+        self.out.write_all(&local).unwrap();
+        let start = self.out.n;
+        let (crc, size) = if deflate {
+            let mut tee = Tee {
+                inner: flate2::write::DeflateEncoder::new(&mut self.out, LEVEL),
+                crc: flate2::Crc::new(),
+                size: 0,
+            };
+            body(&mut tee);
+            tee.inner.finish().unwrap();
+            (tee.crc.sum(), tee.size)
+        } else {
+            let mut tee = Tee {
+                inner: &mut self.out,
+                crc: flate2::Crc::new(),
+                size: 0,
+            };
+            body(&mut tee);
+            (tee.crc.sum(), tee.size)
+        };
+        let packed = (self.out.n - start) as u32;
+        let claimed = declared.unwrap_or(size) as u32;
+        let mut desc = Vec::new();
+        desc.extend_from_slice(&0x0807_4b50u32.to_le_bytes());
+        desc.extend_from_slice(&crc.to_le_bytes());
+        desc.extend_from_slice(&packed.to_le_bytes());
+        desc.extend_from_slice(&claimed.to_le_bytes());
+        self.out.write_all(&desc).unwrap();
+        let c = &mut self.central;
+        c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        c.extend_from_slice(&20u16.to_le_bytes());
+        c.extend_from_slice(&20u16.to_le_bytes());
+        c.extend_from_slice(&8u16.to_le_bytes());
+        c.extend_from_slice(&method.to_le_bytes());
+        c.extend_from_slice(&[0u8; 4]);
+        c.extend_from_slice(&crc.to_le_bytes());
+        c.extend_from_slice(&packed.to_le_bytes());
+        c.extend_from_slice(&claimed.to_le_bytes());
+        c.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        c.extend_from_slice(&[0u8; 12]);
+        c.extend_from_slice(&offset.to_le_bytes());
+        c.extend_from_slice(name.as_bytes());
+        self.count += 1;
+    }
+
+    fn bytes(&mut self, name: &str, data: &[u8]) {
+        self.add(name, true, None, &mut |w| w.write_all(data).unwrap());
+    }
+
+    fn finish(mut self) {
+        let at = self.out.n as u32;
+        let central = std::mem::take(&mut self.central);
+        self.out.write_all(&central).unwrap();
+        let mut end = Vec::new();
+        end.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        end.extend_from_slice(&[0u8; 4]);
+        end.extend_from_slice(&self.count.to_le_bytes());
+        end.extend_from_slice(&self.count.to_le_bytes());
+        end.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        end.extend_from_slice(&at.to_le_bytes());
+        end.extend_from_slice(&0u16.to_le_bytes());
+        self.out.write_all(&end).unwrap();
+        self.out.flush().unwrap();
+    }
+}
+
+/// `n` bytes of `byte`, written 1 MiB at a time.
+fn fill(w: &mut dyn Write, byte: u8, n: u64) {
+    let chunk = vec![byte; 1 << 20];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(chunk.len() as u64) as usize;
+        w.write_all(&chunk[..k]).unwrap();
+        left -= k as u64;
+    }
+}
+
+/// A `.shp`/`.shx` main header for a file of `len` bytes.
+fn shp_header(len: u64) -> Vec<u8> {
+    let mut h = Vec::with_capacity(100);
+    h.extend_from_slice(&9994i32.to_be_bytes());
+    h.extend_from_slice(&[0u8; 20]);
+    h.extend_from_slice(&((len / 2) as i32).to_be_bytes());
+    h.extend_from_slice(&1000i32.to_le_bytes());
+    h.extend_from_slice(&5i32.to_le_bytes()); // polygons
+    for v in [123.5f64, -10.3, 123.7, -10.1, 0.0, 0.0, 0.0, 0.0] {
+        h.extend_from_slice(&v.to_le_bytes());
+    }
+    h
+}
+
+/// The records the bomb's `.shx` and `.dbf` declare, and hold.
+const BOMB_RECORDS: u64 = 134_000_000;
+
+/// The hostile upload of issue 16, about 1.3 MB: a zipped Shapefile whose `.shx` (a gigabyte of
+/// zeros after its header) and `.dbf` (268 MB of blank one-character records) declare 134
+/// million records each, and hold them, so headers and sizes agree: GDAL 3.6 reading it through
+/// `/vsizip/` allocates about 2 GB for the index and then walks 134 million empty records for
+/// minutes. Written once per test run.
+fn bomb_zip() -> PathBuf {
+    static BOMB: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BOMB.get_or_init(|| {
+        let path = tmp("bomb").join("bomb.zip");
+        let mut z = ZipOut::create(&path);
+        z.bytes("bomb.shp", &shp_header(100));
+        z.bytes(
+            "bomb.prj",
+            br#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]"#,
+        );
+        z.add("bomb.shx", true, None, &mut |w| {
+            w.write_all(&shp_header(100 + 8 * BOMB_RECORDS)).unwrap();
+            fill(w, 0, 8 * BOMB_RECORDS);
+        });
+        z.add("bomb.dbf", true, None, &mut |w| {
+            let mut h = vec![0u8; 32];
+            h[0] = 3;
+            h[4..8].copy_from_slice(&(BOMB_RECORDS as u32).to_le_bytes());
+            h[8..10].copy_from_slice(&65u16.to_le_bytes());
+            h[10..12].copy_from_slice(&2u16.to_le_bytes());
+            let mut field = b"F".to_vec();
+            field.resize(11, 0);
+            field.push(b'C');
+            field.extend_from_slice(&[0, 0, 0, 0, 1, 0]);
+            field.resize(32, 0);
+            h.extend_from_slice(&field);
+            h.push(0x0D);
+            w.write_all(&h).unwrap();
+            fill(w, b' ', 2 * BOMB_RECORDS);
+        });
+        z.finish();
+        path
+    })
+    .clone()
+}
+
+/// A `VmRSS`/`VmHWM` figure of a process, in KiB.
+fn proc_kib(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
+}
+
+/// The real `ruang serve` on a free port over `db_url`, with `TMPDIR` (where uploads go) set to
+/// `tmpdir`; killed on drop.
+struct Server {
+    child: std::process::Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    async fn start(db_url: &str, tmpdir: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = tmpdir.join("server.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_ruang"))
+            .args(["serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", db_url)
+            .env("TMPDIR", tmpdir)
+            .env("RUANG_LOG", "info,sqlx=warn")
+            .env_remove("RUANG_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!(
+                    "ruang serve exited ({status}): {}",
+                    std::fs::read_to_string(&server.log).unwrap_or_default()
+                );
+            }
+            let ready = reqwest::get(format!("{}/readyz", server.base))
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                return server;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "ruang serve not ready: {}",
+                std::fs::read_to_string(&server.log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// Our work folders (`ruang-import-<uuid>`) in `dir`.
+fn work_folders(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| {
+            n.strip_prefix("ruang-import-")
+                .is_some_and(|r| uuid::Uuid::parse_str(r).is_ok())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_at_once_and_memory_stays_bounded() {
+    // Peak memory of the server may grow by at most this over idle (README, Import and export).
+    const RSS_BOUND_KIB: u64 = 300 * 1024;
+    // Generous for a loaded CI machine; the refusal itself takes milliseconds.
+    const TIME_BOUND: Duration = Duration::from_secs(20);
+    let bomb = tokio::task::spawn_blocking(bomb_zip).await.unwrap();
+    let bytes = std::fs::read(&bomb).unwrap();
+    assert!(bytes.len() < 2_000_000, "the bomb is {} bytes", bytes.len());
+    let (pool, url) = common::migrated_database("import_bomb").await;
+    let planner = token(&pool, "planner").await;
+    let dir = tmp("bomb-serve");
+    let server = Server::start(&url, &dir).await;
+    let idle = proc_kib(server.pid(), "VmRSS");
+
+    let (ct, body) = multipart(&[("into", "parcels")], Some(("bomb.zip", &bytes)));
+    let started = std::time::Instant::now();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/imports", server.base))
+        .bearer_auth(&planner)
+        .header("content-type", ct)
+        .body(body)
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let peak = proc_kib(server.pid(), "VmHWM");
+    assert_eq!(status, 413, "{text}");
+    let problem = json_of(text.as_bytes());
+    assert!(
+        problem["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("import_max_uncompressed_bytes"),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("melebihi batas"),
+        "{problem}"
+    );
+    assert!(elapsed < TIME_BOUND, "refused after {elapsed:?}");
+    assert!(
+        peak.saturating_sub(idle) < RSS_BOUND_KIB,
+        "peak {peak} KiB against {idle} KiB idle"
+    );
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0, "no job was started");
+    assert_eq!(
+        work_folders(&dir),
+        Vec::<String>::new(),
+        "the upload is gone"
+    );
+    drop(server);
+
+    // With a size cap that lets its 1.3 GB through, the bomb's declared 134 million features
+    // refuse it, read from the first bytes of the members, before anything is unpacked.
+    let big = ruang::AppState::new(
+        pool.clone(),
+        Config {
+            import_max_uncompressed_bytes: 2 << 30,
+            ..Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (ct, body) = multipart(&[("into", "parcels")], Some(("bomb.zip", &bytes)));
+    let started = std::time::Instant::now();
+    let (st, _, b) = call(&ruang::app(big), post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(
+        st,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    let p = json_of(&b);
+    let en = p["detail_en"].as_str().unwrap();
+    assert!(
+        en.contains("declares 134000000 features") && en.contains("import_max_features"),
+        "{p}"
+    );
+    assert!(p["detail"].as_str().unwrap().contains("fitur"), "{p}");
+    assert!(started.elapsed() < TIME_BOUND);
+
+    // The command line refuses it the same way.
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_ruang"))
+        .arg("import")
+        .arg(&bomb)
+        .args(["--into", "parcels"])
+        .env("DATABASE_URL", &url)
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("import_max_uncompressed_bytes"), "{err}");
+    assert!(started.elapsed() < TIME_BOUND);
+}
+
+/// One parcel square as GeoJSON bytes.
+fn parcel_geojson(number: &str) -> Vec<u8> {
+    json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"parcel_number": number},
+         "geometry": square(123.601, -10.165, 0.0005)}]})
+    .to_string()
+    .into_bytes()
+}
+
+async fn wait_for_job(app: &axum::Router, token: &str, id: &str) -> Value {
+    for _ in 0..600 {
+        let req = Request::get(format!("/api/imports/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let (st, _, b) = call(app, req).await;
+        assert_eq!(st, StatusCode::OK);
+        let job = json_of(&b);
+        if job["status"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("job {id} still running");
+}
+
+#[tokio::test]
+async fn archive_limits_hold_even_when_the_zip_lies_about_its_sizes() {
+    let (pool, url) = common::migrated_database("import_caps").await;
+    let planner = token(&pool, "planner").await;
+    let app = ruang::app(
+        ruang::AppState::new(
+            pool.clone(),
+            Config {
+                import_max_uncompressed_bytes: 1 << 20,
+                import_max_archive_members: 4,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    let dir = tmp("caps");
+    let upload = |name: &str| {
+        let (ct, body) = multipart(
+            &[("into", "parcels")],
+            Some((name, &std::fs::read(dir.join(name)).unwrap())),
+        );
+        post_import(Some(&planner), &ct, body)
+    };
+
+    // A parcel and 2 MiB of zeros, honestly declared: over the 1 MiB cap.
+    let mut z = ZipOut::create(&dir.join("honest.zip"));
+    z.bytes("petak.geojson", &parcel_geojson("CAP-1"));
+    z.add("padding.bin", true, None, &mut |w| fill(w, 0, 2 << 20));
+    z.finish();
+    let (st, _, b) = call(&app, upload("honest.zip")).await;
+    assert_eq!(
+        st,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    let p = json_of(&b);
+    assert!(
+        p["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("'padding.bin' 2097152 bytes")
+            && p["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("import_max_uncompressed_bytes"),
+        "{p}"
+    );
+    assert!(
+        p["detail"].as_str().unwrap().contains("melebihi batas"),
+        "{p}"
+    );
+
+    // The same 2 MiB claiming to be 1,000 bytes: refused while unpacking, at byte 1,001.
+    let mut z = ZipOut::create(&dir.join("liar.zip"));
+    z.bytes("petak.geojson", &parcel_geojson("CAP-2"));
+    z.add("padding.bin", true, Some(1000), &mut |w| {
+        fill(w, 0, 2 << 20)
+    });
+    z.finish();
+    let (st, _, b) = call(&app, upload("liar.zip")).await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    let p = json_of(&b);
+    assert!(
+        p["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("'padding.bin' claims 1000 bytes but unpacks to more"),
+        "{p}"
+    );
+    assert!(p["detail"].as_str().unwrap().contains("berbohong"), "{p}");
+
+    // More members than allowed.
+    let mut z = ZipOut::create(&dir.join("many.zip"));
+    for i in 0..5 {
+        z.bytes(&format!("f{i}.txt"), b"x");
+    }
+    z.finish();
+    let (st, _, b) = call(&app, upload("many.zip")).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        json_of(&b)["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("holds 5 files; at most 4 are accepted (import_max_archive_members)")
+    );
+
+    // Within the limits the archive imports.
+    let mut z = ZipOut::create(&dir.join("fine.zip"));
+    z.bytes("petak.geojson", &parcel_geojson("CAP-3"));
+    z.bytes("BACA.txt", b"satu bidang");
+    z.finish();
+    let (st, _, b) = call(&app, upload("fine.zip")).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let id = json_of(&b)["id"].as_str().unwrap().to_string();
+    let job = wait_for_job(&app, &planner, &id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT parcel_number FROM parcels ORDER BY parcel_number")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        numbers,
+        ["CAP-3"],
+        "nothing of the refused archives was written"
+    );
+
+    // `ruang import` runs under the same limits, from the config file.
+    let config = dir.join("ruang.toml");
+    std::fs::write(&config, "import_max_uncompressed_bytes = 1048576\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ruang"))
+        .arg("import")
+        .arg(dir.join("liar.zip"))
+        .args(["--into", "parcels"])
+        .env("DATABASE_URL", &url)
+        .env("RUANG_CONFIG", &config)
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("claims 1000 bytes but unpacks to more"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_ruang"))
+        .arg("import")
+        .arg(dir.join("honest.zip"))
+        .args(["--into", "parcels"])
+        .env("DATABASE_URL", &url)
+        .env("RUANG_CONFIG", &config)
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("import_max_uncompressed_bytes"), "{err}");
+}
+
+/// Three parcels as a Shapefile written by GDAL into `dir/name/`: (shp, shx, dbf) paths.
+fn three_parcel_shapefile(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let src = json!({"type": "FeatureCollection", "features": (1..=3).map(|i| json!(
+        {"type": "Feature", "properties": {"parcel_number": format!("SHP-{i}")},
+         "geometry": square(123.60 + 0.001 * f64::from(i), -10.165, 0.0005)})).collect::<Vec<_>>()});
+    let src_path = write_json(dir, &format!("{name}.geojson"), &src);
+    let out = dir.join(name);
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        out.to_str().unwrap(),
+        src_path.to_str().unwrap(),
+        "-nln",
+        "petak",
+    ]);
+    (
+        out.join("petak.shp"),
+        out.join("petak.shx"),
+        out.join("petak.dbf"),
+    )
+}
+
+fn patch(path: &Path, at: usize, bytes: &[u8]) {
+    let mut b = std::fs::read(path).unwrap();
+    b[at..at + bytes.len()].copy_from_slice(bytes);
+    std::fs::write(path, b).unwrap();
+}
+
+#[tokio::test]
+async fn shapefiles_whose_counts_disagree_with_their_sizes_never_reach_gdal() {
+    let (pool, _url) = common::migrated_database("import_shpcheck").await;
+    let dir = tmp("shpcheck");
+    let import_shp = |shp: PathBuf| {
+        let pool = pool.clone();
+        async move { import(&pool, &shp, Target::Parcels, None, None, true).await }
+    };
+    let (shp, _, _) = three_parcel_shapefile(&dir, "good");
+    let r = import_shp(shp).await.unwrap();
+    assert_eq!(r.read, 3, "{r}");
+
+    // (file to patch, offset, bytes, what the refusal says)
+    let words = ((100 + 8 * BOMB_RECORDS) / 2) as i32;
+    let cases: Vec<(&str, &str, usize, Vec<u8>, &str)> = vec![
+        (
+            "shx-claims-more",
+            "shx",
+            24,
+            words.to_be_bytes().to_vec(),
+            "petak.shx says it is 1072000100 bytes long but is 124 bytes",
+        ),
+        (
+            "dbf-claims-more",
+            "dbf",
+            4,
+            (BOMB_RECORDS as u32).to_le_bytes().to_vec(),
+            "declares 134000000 records of",
+        ),
+        (
+            "dbf-claims-fewer",
+            "dbf",
+            4,
+            2u32.to_le_bytes().to_vec(),
+            "declares 2 records of",
+        ),
+        (
+            // The third record's offset (in 16-bit words) far past the end of the .shp.
+            "shx-points-outside",
+            "shx",
+            100 + 16,
+            1_000_000i32.to_be_bytes().to_vec(),
+            "petak.shx record 3 points outside petak.shp",
+        ),
+    ];
+    for (name, ext, at, bytes, needle) in &cases {
+        let (shp, shx, dbf) = three_parcel_shapefile(&dir, name);
+        patch(if *ext == "shx" { &shx } else { &dbf }, *at, bytes);
+        let e = import_shp(shp).await.unwrap_err();
+        assert!(matches!(e, ImportError::BadFile { .. }), "{name}: {e}");
+        assert!(e.to_string().contains(needle), "{name}: {e}");
+        assert!(
+            e.detail_id().contains("tidak dibaca"),
+            "{name}: {}",
+            e.detail_id()
+        );
+    }
+    // A .dbf holding fewer records than the .shx lists (both consistent with their sizes).
+    let (shp, _, dbf) = three_parcel_shapefile(&dir, "counts-differ");
+    let mut b = std::fs::read(&dbf).unwrap();
+    let record = usize::from(u16::from_le_bytes([b[10], b[11]]));
+    b[4..8].copy_from_slice(&2u32.to_le_bytes());
+    let end = b.len() - 1 - record;
+    b.truncate(end);
+    std::fs::write(&dbf, &b).unwrap();
+    let e = import_shp(shp).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("petak.shx lists 3 shapes but petak.dbf holds 2 records"),
+        "{e}"
+    );
+
+    // Zipped and uploaded: 422 before any job, naming the member and the archive.
+    let planner = token(&pool, "planner").await;
+    let app = ruang::app(
+        ruang::AppState::new(pool.clone(), Config::default())
+            .await
+            .unwrap(),
+    );
+    let (shp, shx, dbf) = three_parcel_shapefile(&dir, "zipped");
+    patch(&shx, 24, &words.to_be_bytes());
+    let mut z = ZipOut::create(&dir.join("petak.zip"));
+    for p in [&shp, &shx, &dbf] {
+        z.bytes(
+            p.file_name().unwrap().to_str().unwrap(),
+            &std::fs::read(p).unwrap(),
+        );
+    }
+    z.finish();
+    let (ct, body) = multipart(
+        &[("into", "parcels")],
+        Some(("petak.zip", &std::fs::read(dir.join("petak.zip")).unwrap())),
+    );
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    let p = json_of(&b);
+    assert!(
+        p["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("petak.shx (petak.zip) says it is 1072000100 bytes long but is 124 bytes"),
+        "{p}"
+    );
+    assert!(p["detail"].as_str().unwrap().contains("dipalsukan"), "{p}");
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0);
+}
+
+async fn import_with(
+    pool: &PgPool,
+    path: &Path,
+    s_srs: Option<u32>,
+    limits: ImportLimits,
+) -> Result<Report, ImportError> {
+    ruang::import::import(
+        pool,
+        ImportOptions {
+            read: ReadOptions {
+                path: path.to_string_lossy().to_string(),
+                layer: None,
+                s_srs,
+                map: Vec::new(),
+            },
+            target: Target::Parcels,
+            plan: None,
+            dry_run: true,
+            display_name: None,
+            limits,
+            job: None,
+        },
+        Arc::new(Progress::default()),
+    )
+    .await
+}
+
+async fn import_layer(
+    pool: &PgPool,
+    path: &Path,
+    layer: &str,
+    limits: ImportLimits,
+) -> Result<Report, ImportError> {
+    ruang::import::import(
+        pool,
+        ImportOptions {
+            read: ReadOptions {
+                path: path.to_string_lossy().to_string(),
+                layer: Some(layer.to_string()),
+                s_srs: None,
+                map: Vec::new(),
+            },
+            target: Target::Parcels,
+            plan: None,
+            dry_run: true,
+            display_name: None,
+            limits,
+            job: None,
+        },
+        Arc::new(Progress::default()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_feature_cap_refuses_a_layer_with_more_features() {
+    let (pool, _url) = common::migrated_database("import_featcap").await;
+    let dir = tmp("featcap");
+    let two = ImportLimits {
+        max_features: 2,
+        ..ImportLimits::default()
+    };
+    // A Shapefile: its headers declare 3, refused before GDAL opens it.
+    let (shp, _, _) = three_parcel_shapefile(&dir, "three");
+    let e = import_with(&pool, &shp, None, two.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ImportError::Limit { .. }), "{e}");
+    assert!(
+        e.to_string().contains(
+            "petak.shx declares 3 features; at most 2 may be imported at once (import_max_features)"
+        ),
+        "{e}"
+    );
+    // GeoJSON: the driver knows its count.
+    let src = dir.join("three.geojson");
+    let e = import_with(&pool, &src, None, two.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the layer 'three' holds 3 features; at most 2"),
+        "{e}"
+    );
+    assert!(
+        e.detail_id().contains("paling banyak 2 fitur"),
+        "{}",
+        e.detail_id()
+    );
+    // GPX: the driver does not know the count without reading, so the third feature stops it.
+    let gpx = dir.join("three.gpx");
+    std::fs::write(
+        &gpx,
+        r#"<?xml version="1.0"?>
+<gpx version="1.1" creator="ruang test" xmlns="http://www.topografix.com/GPX/1/1">
+<wpt lat="-10.16" lon="123.60"><name>a</name></wpt>
+<wpt lat="-10.16" lon="123.61"><name>b</name></wpt>
+<wpt lat="-10.16" lon="123.62"><name>c</name></wpt>
+</gpx>"#,
+    )
+    .unwrap();
+    let e = import_layer(&pool, &gpx, "waypoints", two)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the layer 'waypoints' holds more than 2 features"),
+        "{e}"
+    );
+    assert!(e.detail_id().contains("lebih dari 2"), "{}", e.detail_id());
+    // At the cap they import.
+    let three = ImportLimits {
+        max_features: 3,
+        ..ImportLimits::default()
+    };
+    for p in [&shp, &src] {
+        let r = import_with(&pool, p, None, three.clone()).await.unwrap();
+        assert_eq!(r.read, 3, "{r}");
+    }
+    // (waypoints are points: rejected from parcels, but all three are read)
+    let r = import_layer(&pool, &gpx, "waypoints", three).await.unwrap();
+    assert_eq!((r.read, r.rejected), (3, 3), "{r}");
+
+    // Over HTTP: 413 at the upload.
+    let planner = token(&pool, "planner").await;
+    let app = ruang::app(
+        ruang::AppState::new(
+            pool.clone(),
+            Config {
+                import_max_features: 2,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    let (ct, body) = multipart(
+        &[("into", "parcels")],
+        Some(("three.geojson", &std::fs::read(&src).unwrap())),
+    );
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(
+        st,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    assert!(
+        json_of(&b)["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("import_max_features")
+    );
+}
+
+#[tokio::test]
+async fn reading_stops_after_max_rejected_features_and_the_report_says_so() {
+    let (pool, url) = common::migrated_database("import_maxrej").await;
+    let dir = tmp("maxrej");
+    // Ten features without geometry: every one is rejected.
+    let src = json!({"type": "FeatureCollection", "features": (1..=10).map(|i| json!(
+        {"type": "Feature", "properties": {"parcel_number": format!("R-{i}")}, "geometry": null}))
+        .collect::<Vec<_>>()});
+    let path = write_json(&dir, "empty.geojson", &src);
+    let three = ImportLimits {
+        max_rejected: 3,
+        ..ImportLimits::default()
+    };
+    let r = import_with(&pool, &path, Some(4326), three).await.unwrap();
+    assert_eq!((r.read, r.rejected, r.imported), (3, 3, 0), "{r}");
+    let stopped = r.stopped.as_ref().expect("the report says reading stopped");
+    assert_eq!(stopped.after_rejected, 3);
+    assert!(
+        stopped
+            .detail
+            .contains("pembacaan berhenti setelah 3 fitur ditolak")
+    );
+    let text = r.to_string();
+    assert!(
+        text.contains("reading stopped after 3 rejected features (import_max_rejected)"),
+        "{text}"
+    );
+    // Without the cap every feature is read.
+    let r = import_with(&pool, &path, Some(4326), ImportLimits::default())
+        .await
+        .unwrap();
+    assert_eq!((r.read, r.rejected), (10, 10), "{r}");
+    assert!(r.stopped.is_none());
+    // The command line, from the config file.
+    let config = dir.join("ruang.toml");
+    std::fs::write(&config, "import_max_rejected = 3\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ruang"))
+        .arg("import")
+        .arg(&path)
+        .args(["--into", "parcels", "--s-srs", "EPSG:4326", "--json"])
+        .env("DATABASE_URL", &url)
+        .env("RUANG_CONFIG", &config)
+        .env("RUANG_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["read"], 3, "{report}");
+    assert_eq!(report["stopped"]["after_rejected"], 3, "{report}");
+    assert!(
+        report["stopped"]["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("the rest of the file was not checked")
+    );
+}
+
+fn delete_import(token: Option<&str>, id: &str) -> Request<Body> {
+    let mut r = Request::delete(format!("/api/imports/{id}"));
+    if let Some(t) = token {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+async fn get_job(app: &axum::Router, token: &str, id: &str) -> Value {
+    let req = Request::get(format!("/api/imports/{id}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (st, _, b) = call(app, req).await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    json_of(&b)
+}
+
+#[tokio::test]
+async fn delete_cancels_a_running_import_and_nothing_is_written() {
+    const N: u32 = 200_000;
+    let (pool, url) = common::migrated_database("import_cancel").await;
+    let app = ruang::app(
+        ruang::AppState::new(
+            pool.clone(),
+            Config {
+                body_limit_bytes: 512 << 20,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    let planner = token(&pool, "planner").await;
+    let other_planner = token(&pool, "planner").await;
+    let admin = token(&pool, "admin").await;
+    let applicant = token(&pool, "pemohon").await;
+
+    // 200,000 parcels (9-vertex rings on a grid over Kupang) in a GeoPackage made by PostGIS.
+    let dir = tmp("cancel");
+    let gpkg = dir.join("petak.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        &format!("PG:{url}"),
+        "-nln",
+        "petak",
+        "-nlt",
+        "MULTIPOLYGON",
+        "-sql",
+        &format!(
+            "SELECT 'CANCEL-' || i AS parcel_number, \
+                    ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(123.55 + (i % 500) * 0.0002, \
+                    -10.20 + (i / 500) * 0.0002), 4326), 0.00008, 'quad_segs=2')) AS geom \
+               FROM generate_series(1, {N}) AS i"
+        ),
+    ]);
+    let bytes = std::fs::read(&gpkg).unwrap();
+
+    // Parcel numbers made unique, and another transaction holding #150,000 uncommitted: the
+    // job's COPY waits there, three quarters through the file, until it is cancelled.
+    sqlx::query("CREATE UNIQUE INDEX parcels_number_test ON parcels (parcel_number)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO parcels (kind, parcel_number, geom) VALUES ('terdaftar', 'CANCEL-150000', \
+         ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(123.6, -10.17), 4326), 0.0001)))",
+    )
+    .execute(&mut *blocker)
+    .await
+    .unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM parcels")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+
+    let (ct, body) = multipart(&[("into", "parcels")], Some(("petak.gpkg", &bytes)));
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let id = json_of(&b)["id"].as_str().unwrap().to_string();
+    let folder = std::env::temp_dir().join(format!("ruang-import-{id}"));
+    assert!(folder.join("upload/petak.gpkg").exists());
+
+    // Running, past feature 150,000, its COPY waiting for the lock.
+    let started = std::time::Instant::now();
+    loop {
+        let job = get_job(&app, &planner, &id).await;
+        assert_eq!(job["status"], "running", "{job}");
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+               AND query LIKE 'COPY parcels %' AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting == 1 && job["progress"]["read"].as_i64().unwrap() >= 150_000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the import never reached feature 150,000: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Who may cancel: the owner or an admin.
+    let (st, _, _) = call(&app, delete_import(None, &id)).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _, _) = call(&app, delete_import(Some(&applicant), &id)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, b) = call(&app, delete_import(Some(&other_planner), &id)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(
+        json_of(&b)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Hanya pengunggah")
+    );
+    for unknown in ["00000000-0000-0000-0000-000000000000", "x"] {
+        let (st, _, _) = call(&app, delete_import(Some(&planner), unknown)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{unknown}");
+    }
+
+    let (st, _, b) = call(&app, delete_import(Some(&planner), &id)).await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let job = json_of(&b);
+    assert_eq!(job["status"], "cancelled", "{job}");
+    assert_eq!(
+        job["error"]["detail_en"],
+        "The import was cancelled; nothing was written."
+    );
+    assert!(
+        job["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("dibatalkan")
+    );
+
+    // The waiting COPY is interrupted at once (the blocker still holds its row), the
+    // transaction rolled back, the folder removed.
+    let started = std::time::Instant::now();
+    while folder.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the job's folder is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+           AND (application_name = $1 OR state <> 'idle' AND query LIKE 'COPY parcels %')",
+    )
+    .bind(format!("ruang-import-{id}"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the import's transaction has ended");
+    blocker.rollback().await.unwrap();
+    assert_eq!(count().await, before, "nothing was written");
+    let job = get_job(&app, &planner, &id).await;
+    assert_eq!(
+        job["status"], "cancelled",
+        "the worker left it cancelled: {job}"
+    );
+    assert!(job["finished_at"].is_string());
+
+    // Cancelling an ended job: 409, for the owner and for an admin.
+    for t in [&planner, &admin] {
+        let (st, _, b) = call(&app, delete_import(Some(t), &id)).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{}", String::from_utf8_lossy(&b));
+        assert!(
+            json_of(&b)["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("status cancelled")
+        );
+    }
+    let (ct, body) = multipart(
+        &[("into", "parcels")],
+        Some(("satu.geojson", &parcel_geojson("DONE-1"))),
+    );
+    let (st, _, b) = call(&app, post_import(Some(&planner), &ct, body)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{}", String::from_utf8_lossy(&b));
+    let done = json_of(&b)["id"].as_str().unwrap().to_string();
+    let job = wait_for_job(&app, &planner, &done).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["report"]["imported"], 1, "{job}");
+    let (st, _, b) = call(&app, delete_import(Some(&admin), &done)).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(
+        json_of(&b)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sudah selesai (status succeeded)")
+    );
+    assert_eq!(count().await, before + 1);
+}
+
+#[tokio::test]
+async fn a_starting_server_removes_abandoned_upload_folders_and_fails_dead_jobs() {
+    use std::fs::File;
+    let (pool, url) = common::migrated_database("import_stale").await;
+    let dir = tmp("stale");
+    // A killed process's upload: its lock file is there, nobody holds it.
+    let dead = dir.join(format!("ruang-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dead.join("upload")).unwrap();
+    File::create(dead.join(".lock")).unwrap();
+    std::fs::write(dead.join("upload/zona.zip"), b"PK").unwrap();
+    // The upload of a job another live server on this machine runs: its lock is held.
+    let live = dir.join(format!("ruang-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&live).unwrap();
+    let held = File::create(live.join(".lock")).unwrap();
+    held.lock().unwrap();
+    // An older version's folder (no lock) untouched for an hour, and a fresh one.
+    let old = dir.join("ruang-import-a1B2c3");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("zona.gpkg"), b"x").unwrap();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for p in [old.join("zona.gpkg"), old.clone()] {
+        File::open(&p).unwrap().set_modified(hour_ago).unwrap();
+    }
+    let fresh = dir.join("ruang-import-z9Y8x7");
+    std::fs::create_dir_all(&fresh).unwrap();
+    // Not ours.
+    let other = dir.join("ruang-import-test-keep");
+    std::fs::create_dir_all(&other).unwrap();
+
+    let job = |heartbeat: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, uuid::Uuid>(&format!(
+                "INSERT INTO import_jobs (target, file_name, heartbeat_at) \
+                 VALUES ('parcels', 'petak.zip', {heartbeat}) RETURNING id"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let dead_job = job("now() - interval '5 minutes'").await;
+    let live_job = job("now()").await;
+
+    let server = Server::start(&url, &dir).await;
+    assert!(!dead.exists(), "the abandoned upload is removed");
+    assert!(
+        !old.exists(),
+        "the old version's abandoned upload is removed"
+    );
+    assert!(live.exists(), "another live server's upload is kept");
+    assert!(fresh.exists() && other.exists());
+    let status = |id: uuid::Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+                "SELECT status, error_id, error_en FROM import_jobs WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (st, id_text, en_text) = status(dead_job).await;
+    assert_eq!(st, "failed");
+    assert!(
+        en_text
+            .unwrap()
+            .contains("The server stopped while the import ran"),
+        "a reason in English"
+    );
+    assert!(
+        id_text.unwrap().contains("Server berhenti"),
+        "and in Indonesian"
+    );
+    assert_eq!(status(live_job).await.0, "running");
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.contains("cleaned up after import jobs of a stopped server"),
+        "{log}"
+    );
+    drop(server);
+    drop(held);
 }

@@ -1,10 +1,15 @@
 //! `POST /api/imports` (multipart upload, planners and admins) starts an import job and answers
-//! 202 with its id; `GET /api/imports/{id}` gives its progress and, once done, the report.
+//! 202 with its id; `GET /api/imports/{id}` gives its progress and, once done, the report;
+//! `DELETE /api/imports/{id}` (the job's owner or an admin) cancels a running job.
 //! `GET /api/exports/{layer}?format=..&t_srs=EPSG:N&filter=..` streams a layer as a file.
 //!
-//! Jobs live in `import_jobs` (migration 0006) so any copy of the server can answer for them
-//! and they outlive a restart; the worker runs in the process that took the upload (the file
-//! sits in its temporary folder) and refreshes the job's heartbeat while it runs.
+//! Jobs live in `import_jobs` (migrations 0006, 0008) so any copy of the server can answer for
+//! them and they outlive a restart; the worker runs in the process that took the upload (the
+//! file sits in its locked work folder, [`super::workdir`]) and refreshes the job's heartbeat
+//! every half second, reading back whether the job was cancelled. The upload is unpacked and
+//! checked ([`super::prepare_input`]) before the job is created, so a hostile or damaged file
+//! is refused with a 4xx at once. [`recover`] runs when the server starts: it marks jobs whose
+//! worker died as failed and removes the work folders no live process holds.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -19,9 +24,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sqlx::PgPool;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
+use super::workdir::{self, WorkDir};
 use super::{
     ExportFormat, ExportOptions, ImportError, ImportOptions, Progress, ReadOptions, Target,
     WhereClause,
@@ -34,7 +41,7 @@ use crate::http::guard::Multipart;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/imports", post(start_import))
-        .route("/api/imports/{id}", get(job_status))
+        .route("/api/imports/{id}", get(job_status).delete(cancel_job))
         .route("/api/exports/{layer}", get(export_layer))
 }
 
@@ -92,9 +99,12 @@ async fn start_import(
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Planner])?;
-    let dir = tempfile::Builder::new()
-        .prefix("ruang-import-")
-        .tempdir()
+    // The job's id names its work folder, which lives (locked) until the job ends.
+    let id = Uuid::new_v4();
+    let work = WorkDir::create(id).map_err(|e| ApiError::internal(&e))?;
+    let upload_dir = work.path().join("upload");
+    tokio::fs::create_dir(&upload_dir)
+        .await
         .map_err(|e| ApiError::internal(&e))?;
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     let (mut into, mut plan, mut layer, mut s_srs, mut map, mut dry_run) =
@@ -103,7 +113,7 @@ async fn start_import(
         let name = field.name().unwrap_or("").to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
             let safe = safe_name(&file_name);
-            let path = dir.path().join(&safe);
+            let path = upload_dir.join(&safe);
             let mut f = tokio::fs::File::create(&path)
                 .await
                 .map_err(|e| ApiError::internal(&e))?;
@@ -171,26 +181,44 @@ async fn start_import(
         .cloned()
         .ok_or_else(|| bad("Tidak ada berkas.", "No file."))?;
     let main = main.to_string_lossy().to_string();
-    {
-        let path = main.clone();
-        tokio::task::spawn_blocking(move || super::read::open(&path).map(drop))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
-    }
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO import_jobs (created_by, target, plan, file_name, dry_run) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    // Unpack (under the limits) and check the upload, and let GDAL open it, before any job
+    // exists: a bomb, a lying archive or a damaged Shapefile is a 4xx here.
+    let limits = state.config.import_limits();
+    let gdal_path = {
+        let (path, shown, work_path, limits, layer) = (
+            main.clone(),
+            display.clone(),
+            work.path().to_path_buf(),
+            limits.clone(),
+            layer.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let p = super::prepare_input(&path, &shown, Some(&work_path), &limits)?;
+            let ds = super::read::open(&p).map_err(|e| match e {
+                ImportError::NotGis(_) => ImportError::NotGis(shown.clone()),
+                e => e,
+            })?;
+            super::read::check_count(&ds, layer.as_deref(), &limits)?;
+            Ok::<_, ImportError>(p)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))??
+    };
+    sqlx::query(
+        "INSERT INTO import_jobs (id, created_by, target, plan, file_name, dry_run) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
+    .bind(id)
     .bind(caller.user_id)
     .bind(target.as_str())
     .bind(&plan)
     .bind(&display)
     .bind(dry_run)
-    .fetch_one(&state.pool)
+    .execute(&state.pool)
     .await?;
     let opts = ImportOptions {
         read: ReadOptions {
-            path: main,
+            path: gdal_path,
             layer,
             s_srs,
             map,
@@ -199,12 +227,14 @@ async fn start_import(
         plan,
         dry_run,
         display_name: Some(display),
+        limits,
+        job: Some(id),
     };
     let pool = state.pool.clone();
     tokio::spawn(async move {
-        // The folder lives until the job ends.
-        let _dir = dir;
         run_job(pool, id, opts).await;
+        // The folder goes when the job has ended, however it ended.
+        drop(work);
     });
     let mut res = (
         StatusCode::ACCEPTED,
@@ -217,31 +247,52 @@ async fn start_import(
     Ok(res)
 }
 
-async fn run_job(pool: sqlx::PgPool, id: Uuid, opts: ImportOptions) {
-    let progress = Arc::new(Progress::default());
-    let work = super::import(&pool, opts, progress.clone());
-    tokio::pin!(work);
+/// The `application_name` an import job's transaction runs under (set with `SET LOCAL`, so
+/// only while the transaction lasts); a cancel finds the backend by it.
+pub fn backend_name(job: Uuid) -> String {
+    format!("ruang-import-{job}")
+}
+
+/// Every half second while the job runs: the heartbeat and the progress, for as long as the
+/// job is `running`. When it no longer is, it was cancelled (maybe through another server):
+/// the reader stops at its next feature and the transaction is rolled back.
+///
+/// A task of its own, not a branch beside the import: at the end the import holds the job's
+/// row locked between recording its success and committing, and a heartbeat waiting for that
+/// lock must not keep the import from being polled to commit.
+async fn heartbeat(pool: PgPool, id: Uuid, progress: Arc<Progress>) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
-    let result = loop {
-        tokio::select! {
-            r = &mut work => break r,
-            _ = tick.tick() => {
-                let total = progress.total.load(Ordering::Relaxed);
-                let _ = sqlx::query(
-                    "UPDATE import_jobs SET heartbeat_at = now(), features_read = $2, total = $3, \
-                     rejected = $4, repaired = $5 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(progress.read.load(Ordering::Relaxed) as i64)
-                .bind((total > 0).then_some(total as i64))
-                .bind(progress.rejected.load(Ordering::Relaxed) as i64)
-                .bind(progress.repaired.load(Ordering::Relaxed) as i64)
-                .execute(&pool)
-                .await;
-            }
+    loop {
+        tick.tick().await;
+        let total = progress.total.load(Ordering::Relaxed);
+        let running = sqlx::query(
+            "UPDATE import_jobs SET heartbeat_at = now(), features_read = $2, total = $3, \
+             rejected = $4, repaired = $5 WHERE id = $1 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(progress.read.load(Ordering::Relaxed) as i64)
+        .bind((total > 0).then_some(total as i64))
+        .bind(progress.rejected.load(Ordering::Relaxed) as i64)
+        .bind(progress.repaired.load(Ordering::Relaxed) as i64)
+        .execute(&pool)
+        .await
+        .map(|r| r.rows_affected());
+        if let Ok(0) = running {
+            progress.cancel.store(true, Ordering::Relaxed);
+            return;
         }
-    };
+    }
+}
+
+async fn run_job(pool: PgPool, id: Uuid, opts: ImportOptions) {
+    let progress = Arc::new(Progress::default());
+    let beat = tokio::spawn(heartbeat(pool.clone(), id, progress.clone()));
+    let result = super::import(&pool, opts, progress.clone()).await;
+    beat.abort();
+    // Every end below is recorded only while the job is still `running`: a cancelled job stays
+    // cancelled. A committed import recorded its success in its own transaction.
     let update = match result {
+        Ok(report) if report.committed => Ok(1),
         Ok(report) => {
             let status = if report.rejected > 0 {
                 "rejected"
@@ -250,7 +301,8 @@ async fn run_job(pool: sqlx::PgPool, id: Uuid, opts: ImportOptions) {
             };
             sqlx::query(
                 "UPDATE import_jobs SET status = $2, finished_at = now(), heartbeat_at = now(), \
-                 features_read = $3, rejected = $4, repaired = $5, report = $6 WHERE id = $1",
+                 features_read = $3, rejected = $4, repaired = $5, report = $6 \
+                 WHERE id = $1 AND status = 'running'",
             )
             .bind(id)
             .bind(status)
@@ -260,11 +312,9 @@ async fn run_job(pool: sqlx::PgPool, id: Uuid, opts: ImportOptions) {
             .bind(serde_json::to_value(&report).unwrap_or(Value::Null))
             .execute(&pool)
             .await
+            .map(|r| r.rows_affected())
         }
         Err(e) => {
-            if !e.is_input() {
-                tracing::error!(job = %id, error = %e, "import job failed");
-            }
             let (did, den) = if e.is_input() {
                 (e.detail_id(), e.to_string())
             } else {
@@ -273,15 +323,25 @@ async fn run_job(pool: sqlx::PgPool, id: Uuid, opts: ImportOptions) {
                     "The import failed because of a server error.".to_string(),
                 )
             };
-            sqlx::query(
+            let r = sqlx::query(
                 "UPDATE import_jobs SET status = 'failed', finished_at = now(), \
-                 heartbeat_at = now(), error_id = $2, error_en = $3 WHERE id = $1",
+                 heartbeat_at = now(), error_id = $2, error_en = $3 \
+                 WHERE id = $1 AND status = 'running'",
             )
             .bind(id)
             .bind(did)
             .bind(den)
             .execute(&pool)
             .await
+            .map(|r| r.rows_affected());
+            match &r {
+                Ok(0) => tracing::info!(job = %id, "import job cancelled"),
+                _ if !e.is_input() => {
+                    tracing::error!(job = %id, error = %e, "import job failed")
+                }
+                _ => {}
+            }
+            r
         }
     };
     if let Err(e) = update {
@@ -289,24 +349,118 @@ async fn run_job(pool: sqlx::PgPool, id: Uuid, opts: ImportOptions) {
     }
 }
 
-type JobRow = (
-    Uuid,
-    String,
-    bool,
-    String,
-    Option<String>,
-    String,
-    bool,
-    i64,
-    Option<i64>,
-    i64,
-    i64,
-    Option<Value>,
-    Option<String>,
-    Option<String>,
-    chrono::DateTime<chrono::Utc>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
+const INTERRUPTED_ID: &str =
+    "Server berhenti saat impor berjalan; tidak ada yang tersimpan. Unggah ulang.";
+const INTERRUPTED_EN: &str =
+    "The server stopped while the import ran; nothing was written. Upload again.";
+const CANCELLED_ID: &str = "Impor dibatalkan; tidak ada yang tersimpan.";
+const CANCELLED_EN: &str = "The import was cancelled; nothing was written.";
+
+/// What [`recover`] did.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Jobs whose worker had died, now `failed`.
+    pub jobs_failed: u64,
+    /// Work folders no live process held, removed.
+    pub folders_removed: Vec<std::path::PathBuf>,
+}
+
+/// At server start: jobs still `running` whose heartbeat stopped more than a minute ago (their
+/// process died; their transaction never committed) become `failed` with that reason, and the
+/// work folders left by dead processes are removed (not those another live server on this
+/// machine holds, see [`workdir::remove_stale`]).
+pub async fn recover(pool: &PgPool) -> Result<Recovered, sqlx::Error> {
+    let jobs_failed = sqlx::query(
+        "UPDATE import_jobs SET status = 'failed', finished_at = now(), error_id = $1, \
+         error_en = $2 WHERE status = 'running' AND heartbeat_at < now() - interval '1 minute'",
+    )
+    .bind(INTERRUPTED_ID)
+    .bind(INTERRUPTED_EN)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let folders_removed = tokio::task::spawn_blocking(|| workdir::remove_stale(&workdir::base()))
+        .await
+        .unwrap_or_default();
+    Ok(Recovered {
+        jobs_failed,
+        folders_removed,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: Uuid,
+    status: String,
+    /// Still `running` but without a heartbeat for a minute: its process died.
+    dead: bool,
+    target: String,
+    plan: Option<String>,
+    file_name: String,
+    dry_run: bool,
+    features_read: i64,
+    total: Option<i64>,
+    rejected: i64,
+    repaired: i64,
+    report: Option<Value>,
+    error_id: Option<String>,
+    error_en: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    created_by: Option<Uuid>,
+}
+
+/// A job as `GET /api/imports/{id}` shows it, and who created it.
+async fn load_job(pool: &PgPool, id: Uuid) -> Result<Option<(Value, Option<Uuid>)>, ApiError> {
+    let row: Option<JobRow> = sqlx::query_as(
+        "SELECT id, status, \
+                (status = 'running' AND heartbeat_at < now() - interval '1 minute') AS dead, \
+                target, plan, file_name, dry_run, features_read, total, rejected, repaired, \
+                report, error_id, error_en, created_at, finished_at, created_by \
+           FROM import_jobs WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let status = if r.dead {
+        "interrupted"
+    } else {
+        r.status.as_str()
+    };
+    let error = match (&r.error_id, &r.error_en) {
+        (Some(id), Some(en)) => json!({ "detail": id, "detail_en": en }),
+        _ if r.dead => json!({ "detail": INTERRUPTED_ID, "detail_en": INTERRUPTED_EN }),
+        _ => Value::Null,
+    };
+    Ok(Some((
+        json!({
+            "id": r.id,
+            "status": status,
+            "target": r.target,
+            "plan": r.plan,
+            "file_name": r.file_name,
+            "dry_run": r.dry_run,
+            "progress": {
+                "read": r.features_read,
+                "total": r.total,
+                "rejected": r.rejected,
+                "repaired": r.repaired,
+            },
+            "report": r.report,
+            "error": error,
+            "created_at": r.created_at,
+            "finished_at": r.finished_at,
+        }),
+        r.created_by,
+    )))
+}
+
+fn job_not_found(id: &str) -> ApiError {
+    ApiError::not_found(&format!("Impor '{id}'"), &format!("Import '{id}'"))
+}
 
 async fn job_status(
     State(state): State<AppState>,
@@ -314,43 +468,71 @@ async fn job_status(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Planner])?;
-    let not_found = || ApiError::not_found(&format!("Impor '{id}'"), &format!("Import '{id}'"));
-    let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let row: Option<JobRow> = sqlx::query_as(
-        "SELECT id, status, (status = 'running' AND heartbeat_at < now() - interval '1 minute'), \
-                target, plan, file_name, dry_run, features_read, total, rejected, repaired, \
-                report, error_id, error_en, created_at, finished_at \
-           FROM import_jobs WHERE id = $1",
+    let uuid = Uuid::parse_str(&id).map_err(|_| job_not_found(&id))?;
+    let (job, _) = load_job(&state.pool, uuid)
+        .await?
+        .ok_or_else(|| job_not_found(&id))?;
+    Ok(Json(job).into_response())
+}
+
+/// `DELETE /api/imports/{id}`: cancels a running job (its owner or an admin). The job becomes
+/// `cancelled` at once; its worker, in whichever server runs it, stops at the next feature or
+/// has its current statement cancelled, rolls back and removes its folder. A job that already
+/// ended is 409.
+async fn cancel_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Planner])?;
+    let uuid = Uuid::parse_str(&id).map_err(|_| job_not_found(&id))?;
+    let (job, owner) = load_job(&state.pool, uuid)
+        .await?
+        .ok_or_else(|| job_not_found(&id))?;
+    if caller.role != Role::Admin && owner != Some(caller.user_id) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Hanya pengunggah impor ini atau admin yang boleh membatalkannya.",
+            "Only the user who started this import, or an admin, may cancel it.",
+        ));
+    }
+    let cancelled = sqlx::query(
+        "UPDATE import_jobs SET status = 'cancelled', finished_at = now(), error_id = $2, \
+         error_en = $3 WHERE id = $1 AND status = 'running'",
     )
     .bind(uuid)
-    .fetch_optional(&state.pool)
-    .await?;
-    let Some(r) = row else {
-        return Err(not_found());
-    };
-    let status = if r.2 { "interrupted" } else { r.1.as_str() };
-    let error = match (&r.12, &r.13) {
-        (Some(id), Some(en)) => json!({ "detail": id, "detail_en": en }),
-        _ if r.2 => json!({
-            "detail": "Server berhenti saat impor berjalan; tidak ada yang tersimpan. Unggah ulang.",
-            "detail_en": "The server stopped while the import ran; nothing was written. Upload again.",
-        }),
-        _ => Value::Null,
-    };
-    Ok(Json(json!({
-        "id": r.0,
-        "status": status,
-        "target": r.3,
-        "plan": r.4,
-        "file_name": r.5,
-        "dry_run": r.6,
-        "progress": { "read": r.7, "total": r.8, "rejected": r.9, "repaired": r.10 },
-        "report": r.11,
-        "error": error,
-        "created_at": r.14,
-        "finished_at": r.15,
-    }))
-    .into_response())
+    .bind(CANCELLED_ID)
+    .bind(CANCELLED_EN)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    if cancelled == 0 {
+        let status = job["status"].as_str().unwrap_or("?").to_string();
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("Impor ini sudah selesai (status {status}); tidak dapat dibatalkan."),
+            format!("This import has already ended (status {status}); it cannot be cancelled."),
+        ));
+    }
+    // Interrupt the statement the job's transaction may be waiting in (a long COPY, a lock);
+    // the job's worker also sees the status at its next heartbeat. Best effort: a role that
+    // may not signal other backends still cancels through the heartbeat.
+    if let Err(e) = sqlx::query(
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+          WHERE application_name = $1 AND datname = current_database()",
+    )
+    .bind(backend_name(uuid))
+    .execute(&state.pool)
+    .await
+    {
+        tracing::warn!(job = %uuid, error = %e, "cannot interrupt the import's statement");
+    }
+    let (job, _) = load_job(&state.pool, uuid)
+        .await?
+        .ok_or_else(|| job_not_found(&id))?;
+    Ok(Json(job).into_response())
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,10 @@
 //! and writers from PostGIS.
 //!
 //! Import pipeline ([`import`]):
+//! 0. the input is made safe to hand to GDAL ([`prepare_input`]): a zip archive is unpacked by
+//!    [`archive`] under [`ImportLimits`] into a locked work folder ([`workdir`]), and every
+//!    Shapefile's headers are checked against its file sizes ([`shapefile`]); a file that
+//!    declares more than it holds, or more features than allowed, never reaches GDAL;
 //! 1. the code tables a feature is checked against are read into [`target::Lookups`]; a
 //!    transaction begins; zones and overlays get their plan (found by name, or created as a
 //!    `draft` so a new RDTR never touches the active plan until someone activates it);
@@ -12,20 +16,26 @@
 //! 3. the async side streams the batches into one `COPY ... FROM STDIN (FORMAT binary)`
 //!    inside the transaction;
 //! 4. when any feature was rejected, nothing is written (COPY aborted, transaction rolled
-//!    back) and the report lists every rejected feature with its reason; `--dry-run` always
-//!    rolls back. Otherwise the transaction commits, and the tile-cache triggers of
+//!    back) and the report lists every rejected feature with its reason (reading stops after
+//!    `max_rejected` of them); `--dry-run` always rolls back. A job started over HTTP can be
+//!    cancelled ([`Progress::cancel`]), and records its success in the same transaction as the
+//!    data, so a cancelled job never commits. Otherwise the transaction commits, and the tile-cache triggers of
 //!    migration 0002 notify the server of the area that changed.
 //!
 //! Derived columns (the zone rule copies, `geom_3857`, plan versions) are maintained by
 //! triggers and generated columns; the importer never writes them.
 
+pub mod archive;
 pub mod binary;
 pub mod export;
 pub mod http;
 pub mod read;
+pub mod shapefile;
 pub mod target;
 mod valid;
+pub mod workdir;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -95,6 +105,41 @@ pub enum ImportError {
     Sql(#[from] sqlx::Error),
     #[error("the reader thread failed: {0}")]
     Thread(String),
+    /// Over one of the [`ImportLimits`] (the messages name the configuration key).
+    #[error("{en}")]
+    Limit { id: String, en: String },
+    /// A file that contradicts itself (sizes, counts) or an archive that cannot be unpacked
+    /// safely.
+    #[error("{en}")]
+    BadFile { id: String, en: String },
+    #[error("the import was cancelled; nothing was written")]
+    Cancelled,
+    #[error("cannot unpack the file: {0}")]
+    Io(String),
+}
+
+/// What one import may take. `Config::import_limits` gives the configured ones.
+#[derive(Debug, Clone)]
+pub struct ImportLimits {
+    /// Most bytes an archive may unpack to, all members together.
+    pub max_uncompressed_bytes: u64,
+    /// Most members an archive may hold.
+    pub max_archive_members: u32,
+    /// Most features one import may read.
+    pub max_features: u64,
+    /// Reading stops after this many rejected features.
+    pub max_rejected: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            max_uncompressed_bytes: 1 << 30,
+            max_archive_members: 1000,
+            max_features: 2_000_000,
+            max_rejected: 1000,
+        }
+    }
 }
 
 impl ImportError {
@@ -142,6 +187,8 @@ impl ImportError {
                 format!("nilai dalam filter tidak dapat digunakan: {m}")
             }
             ImportError::Refused(m) => format!("basis data menolak data: {m}"),
+            ImportError::Limit { id, .. } | ImportError::BadFile { id, .. } => id.clone(),
+            ImportError::Cancelled => "impor dibatalkan; tidak ada yang tersimpan".into(),
             other => format!("impor gagal: {other}"),
         }
     }
@@ -150,7 +197,10 @@ impl ImportError {
     pub fn is_input(&self) -> bool {
         !matches!(
             self,
-            ImportError::Sql(_) | ImportError::Thread(_) | ImportError::Gdal(_)
+            ImportError::Sql(_)
+                | ImportError::Thread(_)
+                | ImportError::Gdal(_)
+                | ImportError::Io(_)
         )
     }
 }
@@ -160,7 +210,27 @@ impl From<ImportError> for ApiError {
         match &e {
             ImportError::Sql(s) if crate::db::is_unavailable(s) => ApiError::db_unavailable(),
             ImportError::Sql(s) => ApiError::internal(s),
-            ImportError::Thread(_) | ImportError::Gdal(_) => ApiError::internal(&e),
+            ImportError::Thread(_) | ImportError::Gdal(_) | ImportError::Io(_) => {
+                ApiError::internal(&e)
+            }
+            ImportError::Limit { id, en } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "import-limit",
+                id.clone(),
+                en.clone(),
+            ),
+            ImportError::BadFile { id, en } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-file",
+                id.clone(),
+                en.clone(),
+            ),
+            ImportError::Cancelled => ApiError::new(
+                StatusCode::CONFLICT,
+                "cancelled",
+                e.detail_id(),
+                e.to_string(),
+            ),
             ImportError::NotGis(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "not-gis",
@@ -209,6 +279,31 @@ pub struct Report {
     /// True when the rows were written and committed.
     pub committed: bool,
     pub seconds: f64,
+    /// Set when reading stopped early, after `max_rejected` rejected features.
+    #[serde(default)]
+    pub stopped: Option<Stopped>,
+}
+
+/// Why reading stopped before the end of the file.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Stopped {
+    pub after_rejected: u64,
+    pub detail: String,
+    pub detail_en: String,
+}
+
+impl Stopped {
+    fn after(n: u64) -> Self {
+        Stopped {
+            after_rejected: n,
+            detail: format!(
+                "pembacaan berhenti setelah {n} fitur ditolak (import_max_rejected); sisa berkas tidak diperiksa"
+            ),
+            detail_en: format!(
+                "reading stopped after {n} rejected features (import_max_rejected); the rest of the file was not checked"
+            ),
+        }
+    }
 }
 
 impl std::fmt::Display for Report {
@@ -262,6 +357,9 @@ impl std::fmt::Display for Report {
                 self.rejected as usize - self.rejected_features.len()
             )?;
         }
+        if let Some(s) = &self.stopped {
+            writeln!(f, "{} ({})", s.detail_en, s.detail)?;
+        }
         if self.rejected > 0 {
             write!(
                 f,
@@ -287,6 +385,47 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Shown in the report instead of the path (uploads keep the user's file name).
     pub display_name: Option<String>,
+    pub limits: ImportLimits,
+    /// The `import_jobs` row of an HTTP job: its success is recorded in the import's own
+    /// transaction, which commits only while the job is still `running` (not cancelled).
+    pub job: Option<uuid::Uuid>,
+}
+
+/// Makes `path` safe to hand to GDAL and returns what GDAL should open: a zip archive (by its
+/// first bytes, whatever its name) is unpacked into `work` under `limits` ([`archive`]); then
+/// every Shapefile there is checked against its file sizes and the feature limit
+/// ([`shapefile`]). `shown` is the name users know the file by. Blocking. GDAL's own virtual
+/// paths (`/vsi...`, command line only) are passed through unchecked.
+pub fn prepare_input(
+    path: &str,
+    shown: &str,
+    work: Option<&Path>,
+    limits: &ImportLimits,
+) -> Result<String, ImportError> {
+    if path.starts_with("/vsi") {
+        return Ok(path.to_string());
+    }
+    let p = Path::new(path);
+    if !p.exists() {
+        return Err(ImportError::NoFile(shown.to_string()));
+    }
+    let (dataset, root) = if p.is_file() && archive::is_zip(p) {
+        let work = work.ok_or_else(|| ImportError::Io("no folder to unpack into".into()))?;
+        let dest = work.join("unpacked");
+        let unpacked = archive::unpack(p, shown, &dest, limits)?;
+        (unpacked.dataset, Some(dest))
+    } else {
+        (p.to_path_buf(), None)
+    };
+    let name_of = |f: &Path| match &root {
+        Some(r) => format!("{} ({shown})", f.strip_prefix(r).unwrap_or(f).display()),
+        None => f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| shown.to_string()),
+    };
+    shapefile::check_files(&dataset, limits, &name_of)?;
+    Ok(dataset.to_string_lossy().to_string())
 }
 
 async fn load_lookups(
@@ -374,14 +513,40 @@ pub async fn import(
     if target.needs_plan() && opts.plan.is_none() {
         return Err(ImportError::NeedsPlan(target.as_str()));
     }
-    // Cheap checks of the file before touching the database.
-    {
+    // Unpack and check the file, and let GDAL open it, before touching the database.
+    let (_work, read_path) = {
         let path = opts.read.path.clone();
-        tokio::task::spawn_blocking(move || read::open(&path).map(drop))
-            .await
-            .map_err(|e| ImportError::Thread(e.to_string()))??;
+        let shown = opts.display_name.clone().unwrap_or_else(|| path.clone());
+        let limits = opts.limits.clone();
+        tokio::task::spawn_blocking(move || {
+            let p = Path::new(&path);
+            let work = if !path.starts_with("/vsi") && p.is_file() && archive::is_zip(p) {
+                Some(
+                    workdir::WorkDir::create(uuid::Uuid::new_v4())
+                        .map_err(|e| ImportError::Io(e.to_string()))?,
+                )
+            } else {
+                None
+            };
+            let gdal_path = prepare_input(&path, &shown, work.as_ref().map(|w| w.path()), &limits)?;
+            read::open(&gdal_path)?;
+            Ok::<_, ImportError>((work, gdal_path))
+        })
+        .await
+        .map_err(|e| ImportError::Thread(e.to_string()))??
+    };
+    if progress.cancel.load(Ordering::Relaxed) {
+        return Err(ImportError::Cancelled);
     }
     let mut tx = pool.begin().await?;
+    if let Some(job) = opts.job {
+        // Names the connection while the transaction lasts, so that cancelling the job
+        // (`DELETE /api/imports/{id}`, from any server) can interrupt a statement it waits in.
+        sqlx::query("SELECT set_config('application_name', $1, true)")
+            .bind(http::backend_name(job))
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut lookups = load_lookups(&mut tx, target).await?;
     let mut plan_created = false;
     if let (true, Some(name)) = (target.needs_plan(), &opts.plan) {
@@ -407,10 +572,12 @@ pub async fn import(
 
     let (send, mut recv) = mpsc::channel::<Vec<u8>>(4);
     let reader = {
-        let read_opts = opts.read.clone();
+        let mut read_opts = opts.read.clone();
+        read_opts.path = read_path;
         let progress = progress.clone();
+        let limits = opts.limits.clone();
         tokio::task::spawn_blocking(move || {
-            read::read(&read_opts, target, &lookups, &progress, send)
+            read::read(&read_opts, target, &lookups, &limits, &progress, send)
         })
     };
 
@@ -441,6 +608,9 @@ pub async fn import(
             }
             (Ok(_), Some(e)) => {
                 let _ = copy.abort("import failed").await;
+                if progress.cancel.load(Ordering::Relaxed) {
+                    return Err(ImportError::Cancelled);
+                }
                 return Err(refused(e));
             }
             (Ok(s), None) if s.rejected_count > 0 => {
@@ -454,13 +624,8 @@ pub async fn import(
         }
     };
     let committed = summary.rejected_count == 0 && !opts.dry_run;
-    if committed {
-        tx.commit().await.map_err(refused)?;
-    } else {
-        let _ = tx.rollback().await;
-    }
     progress.read.store(summary.read, Ordering::Relaxed);
-    Ok(Report {
+    let report = Report {
         target,
         file: opts.display_name.unwrap_or(opts.read.path),
         driver: summary.driver,
@@ -478,7 +643,37 @@ pub async fn import(
         dry_run: opts.dry_run,
         committed,
         seconds: started.elapsed().as_secs_f64(),
-    })
+        stopped: summary
+            .stopped
+            .then(|| Stopped::after(summary.rejected_count)),
+    };
+    if committed {
+        if let Some(job) = opts.job {
+            // The job's success goes into the same transaction as the data: a job cancelled
+            // before this point (status no longer `running`) commits nothing, and a cancel
+            // after it waits for this row and then finds the job finished.
+            let n = sqlx::query(
+                "UPDATE import_jobs SET status = 'succeeded', finished_at = now(), \
+                 heartbeat_at = now(), features_read = $2, rejected = 0, repaired = $3, \
+                 report = $4 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(job)
+            .bind(report.read as i64)
+            .bind(report.repaired as i64)
+            .bind(serde_json::to_value(&report).unwrap_or(serde_json::Value::Null))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let _ = tx.rollback().await;
+                return Err(ImportError::Cancelled);
+            }
+        }
+        tx.commit().await.map_err(refused)?;
+    } else {
+        let _ = tx.rollback().await;
+    }
+    Ok(report)
 }
 
 /// A database error while writing: constraint violations are the data's fault.

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gdal::cpl::CslStringList;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use super::binary::{self, ColType};
 use super::target::{GeomKind, Lookups, OVERLAY_FLAGS, Target, convert};
-use super::{ImportError, Issue, valid};
+use super::{ImportError, ImportLimits, Issue, valid};
 
 /// About 1 MiB of COPY data per batch.
 const BATCH_BYTES: usize = 1 << 20;
@@ -34,6 +34,8 @@ pub struct Progress {
     pub repaired: AtomicU64,
     /// Features in the layer when the driver knows it cheaply; 0 when unknown.
     pub total: AtomicU64,
+    /// Set to stop the import: the reader stops at its next feature and nothing is written.
+    pub cancel: AtomicBool,
 }
 
 /// What to read and how.
@@ -59,6 +61,8 @@ pub struct ReadSummary {
     pub rejected: Vec<Issue>,
     pub repaired_count: u64,
     pub rejected_count: u64,
+    /// True when reading stopped after `max_rejected` rejected features.
+    pub stopped: bool,
 }
 
 pub(super) fn quiet_gdal() {
@@ -70,20 +74,13 @@ pub(super) fn quiet_gdal() {
     });
 }
 
-/// The path GDAL should open: zip archives through `/vsizip/`.
-pub fn gdal_path(path: &str) -> String {
-    let lower = path.to_lowercase();
-    if lower.ends_with(".zip") && !lower.starts_with("/vsi") && !lower.ends_with(".shp.zip") {
-        format!("/vsizip/{path}")
-    } else {
-        path.to_string()
-    }
-}
-
 /// Opens a file as vector data, with the CSV open options that find WKT or lon/lat columns.
+///
+/// Archives are not opened here: [`super::prepare_input`] unpacks them (under limits) first,
+/// so GDAL never reads a zip through `/vsizip/` on its own.
 pub fn open(path: &str) -> Result<Dataset, ImportError> {
     quiet_gdal();
-    let gpath = gdal_path(path);
+    let gpath = path;
     let csv = path.to_lowercase().ends_with(".csv");
     let csv_options = [
         "GEOM_POSSIBLE_NAMES=wkt,geom,geometry,the_geom,geometri",
@@ -96,13 +93,52 @@ pub fn open(path: &str) -> Result<Dataset, ImportError> {
         open_options: csv.then_some(&csv_options[..]),
         ..Default::default()
     };
-    Dataset::open_ex(&gpath, options).map_err(|_| {
+    Dataset::open_ex(gpath, options).map_err(|_| {
         if !std::path::Path::new(path).exists() && !path.starts_with("/vsi") {
             ImportError::NoFile(path.to_string())
         } else {
             ImportError::NotGis(path.to_string())
         }
     })
+}
+
+/// The limit error for a layer of more than `limits.max_features` features (`n_id`/`n_en`:
+/// how many, in words).
+fn too_many(layer: &str, n_id: &str, n_en: &str, max: u64) -> ImportError {
+    ImportError::Limit {
+        id: format!(
+            "layer '{layer}' berisi {n_id} fitur; paling banyak {max} fitur boleh diimpor sekaligus (import_max_features)"
+        ),
+        en: format!(
+            "the layer '{layer}' holds {n_en} features; at most {max} may be imported at once (import_max_features)"
+        ),
+    }
+}
+
+/// Refuses a dataset whose layer (`layer`, or its only one) says cheaply that it holds more
+/// than `limits.max_features` features. Layers that cannot say are counted while reading.
+pub fn check_count(
+    ds: &Dataset,
+    layer: Option<&str>,
+    limits: &ImportLimits,
+) -> Result<(), ImportError> {
+    let l = match layer {
+        Some(name) => ds.layer_by_name(name).ok(),
+        None if ds.layer_count() == 1 => ds.layer(0).ok(),
+        None => None,
+    };
+    if let Some(l) = l
+        && let Some(n) = l.try_feature_count()
+        && n > limits.max_features
+    {
+        return Err(too_many(
+            &l.name(),
+            &n.to_string(),
+            &n.to_string(),
+            limits.max_features,
+        ));
+    }
+    Ok(())
 }
 
 fn lonlat() -> Result<SpatialRef, ImportError> {
@@ -119,11 +155,14 @@ pub fn epsg(n: u32) -> Result<SpatialRef, ImportError> {
 }
 
 /// Reads the file and sends COPY batches to `tx`. Returns what it found; stops sending (but
-/// keeps reading, to report every problem) after the first rejected feature.
+/// keeps reading, to report more problems) after the first rejected feature, and stops reading
+/// after `limits.max_rejected` of them. More than `limits.max_features` features, or
+/// `progress.cancel`, end it with an error.
 pub fn read(
     opts: &ReadOptions,
     target: Target,
     lookups: &Lookups,
+    limits: &ImportLimits,
     progress: &Arc<Progress>,
     tx: mpsc::Sender<Vec<u8>>,
 ) -> Result<ReadSummary, ImportError> {
@@ -147,7 +186,12 @@ pub fn read(
         },
     };
     summary.layer = layer.name();
+    let layer_name = summary.layer.clone();
+    let max = limits.max_features;
     if let Some(n) = layer.try_feature_count() {
+        if n > max {
+            return Err(too_many(&layer_name, &n.to_string(), &n.to_string(), max));
+        }
         progress.total.store(n, Ordering::Relaxed);
     }
 
@@ -247,6 +291,21 @@ pub fn read(
     let mut values: Vec<Option<String>> = vec![None; inputs.len()];
     let mut set_flags: Vec<&str> = Vec::new();
     for feature in layer.features() {
+        if progress.cancel.load(Ordering::Relaxed) {
+            return Err(ImportError::Cancelled);
+        }
+        if summary.rejected_count >= limits.max_rejected {
+            summary.stopped = true;
+            break;
+        }
+        if summary.read >= max {
+            return Err(too_many(
+                &layer_name,
+                &format!("lebih dari {max}"),
+                &format!("more than {max}"),
+                max,
+            ));
+        }
         summary.read += 1;
         progress.read.fetch_add(1, Ordering::Relaxed);
         let n = summary.read;

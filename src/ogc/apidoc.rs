@@ -584,7 +584,9 @@ pub fn paths() -> Value {
         Op {
             id: "startImport",
             tag: "Import",
-            summary: "Start a GDAL import job (planner, admin)",
+            summary: "Start a GDAL import job (planner, admin); an archive is unpacked and every \
+                      Shapefile checked before the job starts: over an import limit 413, \
+                      damaged or self-contradicting files 422",
             params: vec![],
             body: &["multipart/form-data"],
             ok: ("202", JSON),
@@ -603,6 +605,22 @@ pub fn paths() -> Value {
             body: &[],
             ok: ("200", JSON),
             errors: &["401", "403", "404"],
+            auth: true,
+        },
+    );
+    add(
+        "/api/imports/{id}",
+        "delete",
+        Op {
+            id: "cancelImport",
+            tag: "Import",
+            summary: "Cancel a running import job (the user who started it, or an admin): it \
+                      becomes cancelled, its transaction is rolled back so nothing is written, \
+                      its upload folder is removed; 409 when the job has already ended",
+            params: vec![p_path("id", "Job id (UUID).")],
+            body: &[],
+            ok: ("200", JSON),
+            errors: &["401", "403", "404", "409"],
             auth: true,
         },
     );
