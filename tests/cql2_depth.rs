@@ -183,6 +183,12 @@ fn deep_cases() -> Vec<(
             NESTED,
         ),
         (
+            "1,100 chained OR (fits in an address)",
+            format!("plan_active{}", " OR x".repeat(1100)),
+            "cql2-text",
+            AND_OR,
+        ),
+        (
             "4,200 chained OR",
             format!("plan_active{}", " OR plan_active".repeat(4200)),
             "cql2-text",
@@ -220,6 +226,14 @@ async fn deeply_nested_filters_answer_400_and_the_server_keeps_answering() {
             let url = format!("{base}{path}filter-lang={lang}&filter={}", enc(&filter));
             let (s, ct, b) = get(&c, &url).await;
             let body = String::from_utf8_lossy(&b);
+            // An address over the limit never reaches the parser: 414 (the chain itself is
+            // refused by `to_sql`, which `ruang export --filter` uses, see the fuzz tests).
+            if url.len() - base.len() > ruang::http::guard::MAX_URI_BYTES {
+                assert_eq!(s, 414, "{path} {what}: {body}");
+                assert_eq!(ct, "application/problem+json", "{path} {what}");
+                still_answers(&c, &base).await;
+                continue;
+            }
             assert_eq!(s, 400, "{path} {what}: {body}");
             assert_eq!(ct, "application/problem+json", "{path} {what}");
             let p: Value = serde_json::from_slice(&b).unwrap();
