@@ -1,32 +1,42 @@
 //! Zip archives (a zipped Shapefile, a KMZ, `.shz`, `.shp.zip`), unpacked by us rather than
-//! read through GDAL's `/vsizip/`, so that nothing unpacks without limits.
+//! read through GDAL's `/vsizip/`, so that nothing unpacks without limits. The zip format (end
+//! records, zip64, central directory, local headers) is read by the `zip` crate; the limits are
+//! ours.
 //!
 //! 1. The central directory is read: more members than `import_max_archive_members`, or
 //!    declared sizes adding up to more than `import_max_uncompressed_bytes`, are refused;
 //!    so are encrypted members, compression methods other than stored and deflate, links,
-//!    absolute paths, `..` and the same path twice. `__MACOSX/` is skipped.
+//!    absolute paths, `..`, names with NUL and the same path twice. `__MACOSX/` is skipped.
+//!    The crate holds the whole directory in memory, so it reads it through a budget of bytes
+//!    (about 1 KiB per member allowed): a directory claiming more entries than that is refused
+//!    before it is read.
 //! 2. The headers of the Shapefile members (their first 100 bytes) are unpacked in memory and
 //!    checked against the sizes the archive declares ([`super::shapefile`]): a `.shx` claiming
 //!    134 million records is refused here, before anything is written to disk.
 //! 3. The members are unpacked into the job's folder, counting the bytes that actually come
 //!    out: a member that unpacks to more than it declared is refused at the first byte too
 //!    many (a zip can lie about sizes), one that unpacks to less or fails its CRC is damaged.
+//!    The crate gives each member's raw bytes (bounded by its declared compressed size) and
+//!    they are inflated here with `flate2`: the crate's own decoder also stops at the declared
+//!    size, but with an error that cannot be told apart from damage, and the refusal should
+//!    say that the archive lies.
+//! 4. An archive inside the archive is refused.
 //!
 //! Everything is streamed (64 KiB at a time), so memory does not grow with the archive.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use zip::read::{ArchiveOffset, Config};
+use zip::result::ZipError;
+use zip::{CompressionMethod, ZipArchive};
 
 use super::shapefile::{self, HEADER_BYTES, Part};
 use super::{ImportError, ImportLimits};
-
-const LOCAL_SIG: u32 = 0x0403_4b50;
-const CENTRAL_SIG: u32 = 0x0201_4b50;
-const EOCD_SIG: u32 = 0x0605_4b50;
-const EOCD64_SIG: u32 = 0x0606_4b50;
-const EOCD64_LOCATOR_SIG: u32 = 0x0706_4b50;
 
 /// True when the file starts like a zip archive (whatever its name).
 pub fn is_zip(path: &Path) -> bool {
@@ -40,15 +50,14 @@ pub fn is_zip(path: &Path) -> bool {
 /// One member of the archive, as its central directory describes it.
 #[derive(Debug, Clone)]
 struct Member {
+    /// Its index in the crate's archive.
+    index: usize,
     /// The safe relative path (`/`-separated).
     path: String,
     is_dir: bool,
-    method: u16,
+    deflate: bool,
     crc: u32,
-    compressed: u64,
     size: u64,
-    /// Offset of the local header.
-    offset: u64,
 }
 
 /// What was unpacked.
@@ -71,197 +80,156 @@ fn damaged(name: &str, why_id: &str, why_en: &str) -> ImportError {
     )
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
+/// An error of the zip crate: a split archive is not supported, anything else is damage.
+fn zip_error(name: &str, e: &ZipError) -> ImportError {
+    match e {
+        ZipError::UnsupportedArchive(why) if why.contains("multi-disk") => bad(
+            format!("{name}: arsip zip yang terbagi ke beberapa berkas tidak didukung"),
+            format!("{name}: zip archives split over several files are not supported"),
+        ),
+        e => damaged(name, &e.to_string(), &e.to_string()),
+    }
 }
 
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+/// The parts of a member's `/`-separated name, without empty ones and `.`.
+fn relative(name: &str) -> Vec<&str> {
+    name.split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect()
 }
 
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(a)
+fn twice(name: &str, path: &str) -> ImportError {
+    bad(
+        format!("{name}: '{path}' ada dua kali dalam arsip; ditolak"),
+        format!("{name}: '{path}' is in the archive twice; refused"),
+    )
+}
+
+/// Bytes the central directory may take per member allowed (`import_max_archive_members`),
+/// on average, and bytes for the end records around it.
+const DIRECTORY_BYTES_PER_MEMBER: u64 = 1024;
+const END_RECORD_BYTES: u64 = 128 * 1024;
+
+/// The archive file, read through a budget while the crate reads the central directory: the
+/// crate holds every entry in memory, and the budget stops it after the bytes that
+/// `import_max_archive_members` members can fill, however many entries the archive claims.
+struct Budgeted {
+    inner: BufReader<File>,
+    /// Bytes left to read; `u64::MAX` once the directory is read.
+    left: Rc<Cell<u64>>,
+}
+
+impl Read for Budgeted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.left.get();
+        if left == 0 && !buf.is_empty() {
+            return Err(std::io::Error::other("over the central directory's budget"));
+        }
+        let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left.set(left - n as u64);
+        Ok(n)
+    }
+}
+
+impl Seek for Budgeted {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
 }
 
 /// A zip archive opened for reading.
 struct Archive {
-    file: File,
-    len: u64,
+    zip: ZipArchive<Budgeted>,
     name: String,
 }
 
 impl Archive {
-    fn io(&self, e: std::io::Error) -> ImportError {
-        damaged(&self.name, &e.to_string(), &e.to_string())
+    /// Reads the archive's central directory, under the budget.
+    fn open_file(file: File, shown: &str, limits: &ImportLimits) -> Result<Self, ImportError> {
+        let budget = END_RECORD_BYTES
+            .saturating_add(u64::from(limits.max_archive_members) * DIRECTORY_BYTES_PER_MEMBER);
+        let left = Rc::new(Cell::new(budget));
+        let reader = Budgeted {
+            inner: BufReader::with_capacity(64 * 1024, file),
+            left: left.clone(),
+        };
+        // At the offsets the archive states, as unzip reads it: no search through the file for
+        // an archive that starts later (a self-extracting one).
+        let config = Config {
+            archive_offset: ArchiveOffset::Known(0),
+        };
+        let zip = ZipArchive::with_config(config, reader).map_err(|e| {
+            if left.get() == 0 {
+                ImportError::Limit {
+                    id: format!(
+                        "{shown}: daftar isi arsip melebihi {budget} byte, lebih dari yang diperlukan {} berkas (import_max_archive_members)",
+                        limits.max_archive_members
+                    ),
+                    en: format!(
+                        "{shown}: the archive's directory is over {budget} bytes, more than {} files need (import_max_archive_members)",
+                        limits.max_archive_members
+                    ),
+                }
+            } else {
+                zip_error(shown, &e)
+            }
+        })?;
+        left.set(u64::MAX);
+        Ok(Archive {
+            zip,
+            name: shown.to_string(),
+        })
     }
 
-    fn read_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), ImportError> {
-        if at + buf.len() as u64 > self.len {
-            return Err(damaged(
-                &self.name,
-                "terpotong",
-                "it ends before a header it points to",
-            ));
-        }
-        self.file
-            .seek(SeekFrom::Start(at))
-            .and_then(|_| self.file.read_exact(buf))
-            .map_err(|e| self.io(e))
-    }
-
-    /// (number of entries, central directory offset, central directory size).
-    fn end_record(&mut self) -> Result<(u64, u64, u64), ImportError> {
-        let tail_len = self.len.min(22 + 65_535);
-        let mut tail = vec![0u8; tail_len as usize];
-        self.read_at(self.len - tail_len, &mut tail)?;
-        let pos = (0..tail.len().saturating_sub(21))
-            .rev()
-            .find(|&i| u32_at(&tail, i) == EOCD_SIG)
-            .ok_or_else(|| {
-                damaged(
-                    &self.name,
-                    "akhir arsip tidak ditemukan",
-                    "no end of central directory",
-                )
-            })?;
-        let e = &tail[pos..];
-        let eocd_at = self.len - tail_len + pos as u64;
-        let (disk, cd_disk) = (u16_at(e, 4), u16_at(e, 6));
-        let mut entries = u64::from(u16_at(e, 10));
-        let mut cd_size = u64::from(u32_at(e, 12));
-        let mut cd_offset = u64::from(u32_at(e, 16));
-        if disk != 0 || cd_disk != 0 {
-            return Err(bad(
-                format!(
-                    "{}: arsip zip yang terbagi ke beberapa berkas tidak didukung",
-                    self.name
-                ),
-                format!(
-                    "{}: zip archives split over several files are not supported",
-                    self.name
-                ),
-            ));
-        }
-        if entries == 0xFFFF || cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF {
-            // Zip64: the locator sits just before the end record.
-            let mut loc = [0u8; 20];
-            if eocd_at < 20 {
-                return Err(damaged(
-                    &self.name,
-                    "zip64 tanpa penunjuk",
-                    "zip64 without locator",
-                ));
-            }
-            self.read_at(eocd_at - 20, &mut loc)?;
-            if u32_at(&loc, 0) != EOCD64_LOCATOR_SIG {
-                return Err(damaged(
-                    &self.name,
-                    "zip64 tanpa penunjuk",
-                    "zip64 without locator",
-                ));
-            }
-            let mut rec = [0u8; 56];
-            self.read_at(u64_at(&loc, 8), &mut rec)?;
-            if u32_at(&rec, 0) != EOCD64_SIG {
-                return Err(damaged(
-                    &self.name,
-                    "catatan akhir zip64 salah",
-                    "bad zip64 end record",
-                ));
-            }
-            entries = u64_at(&rec, 32);
-            cd_size = u64_at(&rec, 40);
-            cd_offset = u64_at(&rec, 48);
-        }
-        if cd_offset
-            .checked_add(cd_size)
-            .is_none_or(|end| end > eocd_at)
+    /// The name the crate's directory keeps once for a name the archive holds twice (the crate
+    /// keeps the first position and the last entry): the first entry not where the directory
+    /// starts, or one that sits after the entry following it. `None` if neither shows it.
+    fn duplicated(&self) -> Option<String> {
+        let starts: Vec<u64> = (0..self.zip.len())
+            .map(|i| self.zip.by_index_data(i).map(|e| e.central_header_start()))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let at = if self.zip.offset() == 0
+            && starts.first() != Some(&self.zip.central_directory_start())
         {
-            return Err(damaged(
-                &self.name,
-                "direktori pusat di luar arsip",
-                "central directory outside the archive",
-            ));
-        }
-        Ok((entries, cd_offset, cd_size))
+            Some(0)
+        } else {
+            starts.windows(2).position(|w| w[0] > w[1])
+        }?;
+        let e = self.zip.by_index_data(at).ok()?;
+        Some(relative(&e.name().ok()?.replace('\\', "/")).join("/"))
     }
 
     /// Reads and checks the central directory.
     fn members(&mut self, limits: &ImportLimits) -> Result<Vec<Member>, ImportError> {
-        let (entries, cd_offset, cd_size) = self.end_record()?;
-        let too_many = |n: u64| ImportError::Limit {
-            id: format!(
-                "{} berisi {n} berkas; paling banyak {} (import_max_archive_members)",
-                self.name, limits.max_archive_members
-            ),
-            en: format!(
-                "{} holds {n} files; at most {} are accepted (import_max_archive_members)",
-                self.name, limits.max_archive_members
-            ),
-        };
+        let entries = self.zip.len() as u64;
         if entries > u64::from(limits.max_archive_members) {
-            return Err(too_many(entries));
+            return Err(ImportError::Limit {
+                id: format!(
+                    "{} berisi {entries} berkas; paling banyak {} (import_max_archive_members)",
+                    self.name, limits.max_archive_members
+                ),
+                en: format!(
+                    "{} holds {entries} files; at most {} are accepted (import_max_archive_members)",
+                    self.name, limits.max_archive_members
+                ),
+            });
         }
-        self.file
-            .seek(SeekFrom::Start(cd_offset))
-            .map_err(|e| self.io(e))?;
-        let mut r = BufReader::new((&self.file).take(cd_size));
         let mut members = Vec::new();
         let mut seen = HashSet::new();
         let mut total: u64 = 0;
-        for _ in 0..entries {
-            let mut h = [0u8; 46];
-            r.read_exact(&mut h).map_err(|e| self.io(e))?;
-            if u32_at(&h, 0) != CENTRAL_SIG {
-                return Err(damaged(
-                    &self.name,
-                    "direktori pusat salah",
-                    "bad central directory entry",
-                ));
-            }
-            let made_by = u16_at(&h, 4);
-            let flags = u16_at(&h, 8);
-            let method = u16_at(&h, 10);
-            let crc = u32_at(&h, 16);
-            let mut compressed = u64::from(u32_at(&h, 20));
-            let mut size = u64::from(u32_at(&h, 24));
-            let (name_len, extra_len, comment_len) = (
-                usize::from(u16_at(&h, 28)),
-                usize::from(u16_at(&h, 30)),
-                u64::from(u16_at(&h, 32)),
-            );
-            let external = u32_at(&h, 38);
-            let mut offset = u64::from(u32_at(&h, 42));
-            let mut raw = vec![0u8; name_len];
-            r.read_exact(&mut raw).map_err(|e| self.io(e))?;
-            let mut extra = vec![0u8; extra_len];
-            r.read_exact(&mut extra).map_err(|e| self.io(e))?;
-            std::io::copy(&mut (&mut r).take(comment_len), &mut std::io::sink())
-                .map_err(|e| self.io(e))?;
-            // Zip64 sizes and offset, in this order, for the fields set to 0xFFFFFFFF.
-            let mut i = 0;
-            while i + 4 <= extra.len() {
-                let (id, len) = (u16_at(&extra, i), usize::from(u16_at(&extra, i + 2)));
-                let data = &extra[(i + 4).min(extra.len())..(i + 4 + len).min(extra.len())];
-                if id == 1 {
-                    let mut at = 0;
-                    for field in [&mut size, &mut compressed, &mut offset] {
-                        if *field == 0xFFFF_FFFF && at + 8 <= data.len() {
-                            *field = u64_at(data, at);
-                            at += 8;
-                        }
-                    }
-                }
-                i += 4 + len;
-            }
-            let name = String::from_utf8_lossy(&raw).replace('\\', "/");
+        for index in 0..self.zip.len() {
+            let e = self
+                .zip
+                .by_index_data(index)
+                .map_err(|e| zip_error(&self.name, &e))?;
+            let name = e
+                .name()
+                .map_err(|e| zip_error(&self.name, &e))?
+                .replace('\\', "/");
             let is_dir = name.ends_with('/');
-            let parts: Vec<&str> = name
-                .split('/')
-                .filter(|p| !p.is_empty() && *p != ".")
-                .collect();
+            let parts = relative(&name);
             if name.starts_with('/')
                 || name.contains('\0')
                 || parts.contains(&"..")
@@ -282,14 +250,13 @@ impl Archive {
                 continue;
             }
             let path = parts.join("/");
-            // A symbolic link (Unix mode in the high half of the external attributes).
-            if made_by >> 8 == 3 && (external >> 16) & 0o170_000 == 0o120_000 {
+            if e.is_symlink() {
                 return Err(bad(
                     format!("{}: '{path}' adalah tautan simbolik; ditolak", self.name),
                     format!("{}: '{path}' is a symbolic link; refused", self.name),
                 ));
             }
-            if flags & 1 != 0 {
+            if e.encrypted() {
                 return Err(bad(
                     format!(
                         "{}: '{path}' terenkripsi; kirim arsip tanpa kata sandi",
@@ -301,7 +268,14 @@ impl Archive {
                     ),
                 ));
             }
-            if !is_dir && method != 0 && method != 8 {
+            let method = e.compression();
+            let deflate = method == CompressionMethod::Deflated;
+            if !is_dir && !deflate && method != CompressionMethod::Stored {
+                #[allow(deprecated)]
+                let method = match method {
+                    CompressionMethod::Unsupported(n) => n.to_string(),
+                    other => other.to_string(),
+                };
                 return Err(bad(
                     format!(
                         "{}: '{path}' dimampatkan dengan metode {method}; hanya stored dan deflate yang didukung (zip ulang dengan alat zip biasa)",
@@ -314,11 +288,9 @@ impl Archive {
                 ));
             }
             if !seen.insert(path.clone()) {
-                return Err(bad(
-                    format!("{}: '{path}' ada dua kali dalam arsip; ditolak", self.name),
-                    format!("{}: '{path}' is in the archive twice; refused", self.name),
-                ));
+                return Err(twice(&self.name, &path));
             }
+            let size = e.size();
             total = total.saturating_add(size);
             if total > limits.max_uncompressed_bytes {
                 return Err(ImportError::Limit {
@@ -333,45 +305,39 @@ impl Archive {
                 });
             }
             members.push(Member {
+                index,
                 path,
                 is_dir,
-                method,
-                crc,
-                compressed,
+                deflate,
+                crc: e.crc32(),
                 size,
-                offset,
+            });
+        }
+        // The crate keeps one entry per name: a name held twice shows only in the count.
+        if self.zip.has_duplicate_names() {
+            return Err(match self.duplicated() {
+                Some(path) => twice(&self.name, &path),
+                None => bad(
+                    format!(
+                        "{}: ada berkas yang dua kali dalam arsip; ditolak",
+                        self.name
+                    ),
+                    format!("{}: a member is in the archive twice; refused", self.name),
+                ),
             });
         }
         Ok(members)
     }
 
-    /// A reader of a member's unpacked bytes.
+    /// A reader of a member's unpacked bytes: the crate finds its raw bytes (through its local
+    /// header, bounded by its declared compressed size), and they are inflated here.
     fn open(&mut self, m: &Member) -> Result<Box<dyn Read + '_>, ImportError> {
-        let mut h = [0u8; 30];
-        self.read_at(m.offset, &mut h)?;
-        if u32_at(&h, 0) != LOCAL_SIG {
-            return Err(damaged(
-                &self.name,
-                &format!("kepala lokal '{}' salah", m.path),
-                &format!("bad local header of '{}'", m.path),
-            ));
-        }
-        let start = m.offset + 30 + u64::from(u16_at(&h, 26)) + u64::from(u16_at(&h, 28));
-        if start
-            .checked_add(m.compressed)
-            .is_none_or(|end| end > self.len)
-        {
-            return Err(damaged(
-                &self.name,
-                &format!("'{}' melewati akhir arsip", m.path),
-                &format!("'{}' runs past the end of the archive", m.path),
-            ));
-        }
-        self.file
-            .seek(SeekFrom::Start(start))
-            .map_err(|e| self.io(e))?;
-        let raw = BufReader::with_capacity(64 * 1024, (&self.file).take(m.compressed));
-        Ok(if m.method == 8 {
+        let raw = self
+            .zip
+            .by_index_raw(m.index)
+            .map_err(|e| zip_error(&self.name, &e))?;
+        let raw = BufReader::with_capacity(64 * 1024, raw);
+        Ok(if m.deflate {
             Box::new(flate2::bufread::DeflateDecoder::new(raw))
         } else {
             Box::new(raw)
@@ -459,15 +425,7 @@ pub fn unpack(
     limits: &ImportLimits,
 ) -> Result<Unpacked, ImportError> {
     let file = File::open(zip).map_err(|_| ImportError::NoFile(shown.to_string()))?;
-    let len = file
-        .metadata()
-        .map_err(|e| ImportError::Io(e.to_string()))?
-        .len();
-    let mut a = Archive {
-        file,
-        len,
-        name: shown.to_string(),
-    };
+    let mut a = Archive::open_file(file, shown, limits)?;
     let members = a.members(limits)?;
 
     // The Shapefiles' headers against the sizes the archive declares, before writing anything.
@@ -605,44 +563,83 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    /// A minimal zip writer for the tests: (name, bytes, deflate?, declared size override).
-    fn zip(members: &[(&str, &[u8], bool, Option<u32>)]) -> Vec<u8> {
+    const LOCAL_SIG: u32 = 0x0403_4b50;
+    const CENTRAL_SIG: u32 = 0x0201_4b50;
+    const EOCD_SIG: u32 = 0x0605_4b50;
+
+    /// One member for [`zip_raw`], with the fields a hostile archive may set.
+    #[derive(Clone, Copy)]
+    struct Raw<'a> {
+        name: &'a str,
+        data: &'a [u8],
+        deflate: bool,
+        /// The uncompressed size claimed instead of the truth.
+        declared: Option<u32>,
+        /// The CRC claimed instead of the truth.
+        crc: Option<u32>,
+        flags: u16,
+        /// The compression method claimed (the data stays stored or deflated).
+        method: Option<u16>,
+        /// "Made by" (3 = Unix) and the external attributes.
+        made_by: u16,
+        external: u32,
+    }
+
+    impl<'a> Raw<'a> {
+        fn new(name: &'a str, data: &'a [u8]) -> Self {
+            Raw {
+                name,
+                data,
+                deflate: false,
+                declared: None,
+                crc: None,
+                flags: 0,
+                method: None,
+                made_by: 20,
+                external: 0,
+            }
+        }
+    }
+
+    /// A minimal zip writer for the tests: the bytes are laid out by hand so that they can lie.
+    fn zip_raw(members: &[Raw]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut central = Vec::new();
-        for (name, data, deflate, declared) in members {
-            let packed = if *deflate {
+        for m in members {
+            let packed = if m.deflate {
                 let mut e =
                     flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-                e.write_all(data).unwrap();
+                e.write_all(m.data).unwrap();
                 e.finish().unwrap()
             } else {
-                data.to_vec()
+                m.data.to_vec()
             };
             let mut crc = flate2::Crc::new();
-            crc.update(data);
-            let size = declared.unwrap_or(data.len() as u32);
-            let method: u16 = if *deflate { 8 } else { 0 };
+            crc.update(m.data);
+            let size = m.declared.unwrap_or(m.data.len() as u32);
+            let method: u16 = m.method.unwrap_or(if m.deflate { 8 } else { 0 });
             let offset = out.len() as u32;
             let mut fixed = Vec::new();
             fixed.extend_from_slice(&20u16.to_le_bytes());
-            fixed.extend_from_slice(&0u16.to_le_bytes());
+            fixed.extend_from_slice(&m.flags.to_le_bytes());
             fixed.extend_from_slice(&method.to_le_bytes());
             fixed.extend_from_slice(&[0, 0, 0x21, 0]);
-            fixed.extend_from_slice(&crc.sum().to_le_bytes());
+            fixed.extend_from_slice(&m.crc.unwrap_or(crc.sum()).to_le_bytes());
             fixed.extend_from_slice(&(packed.len() as u32).to_le_bytes());
             fixed.extend_from_slice(&size.to_le_bytes());
-            fixed.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            fixed.extend_from_slice(&(m.name.len() as u16).to_le_bytes());
             fixed.extend_from_slice(&0u16.to_le_bytes());
             out.extend_from_slice(&LOCAL_SIG.to_le_bytes());
             out.extend_from_slice(&fixed);
-            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(m.name.as_bytes());
             out.extend_from_slice(&packed);
             central.extend_from_slice(&CENTRAL_SIG.to_le_bytes());
-            central.extend_from_slice(&20u16.to_le_bytes());
+            central.extend_from_slice(&m.made_by.to_le_bytes());
             central.extend_from_slice(&fixed);
-            central.extend_from_slice(&[0u8; 10]);
+            central.extend_from_slice(&[0u8; 6]);
+            central.extend_from_slice(&m.external.to_le_bytes());
             central.extend_from_slice(&offset.to_le_bytes());
-            central.extend_from_slice(name.as_bytes());
+            central.extend_from_slice(m.name.as_bytes());
         }
         let cd_offset = out.len() as u32;
         out.extend_from_slice(&central);
@@ -655,6 +652,19 @@ mod tests {
         out.extend_from_slice(&cd_offset.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out
+    }
+
+    /// [`zip_raw`] for (name, bytes, deflate?, declared size override).
+    fn zip(members: &[(&str, &[u8], bool, Option<u32>)]) -> Vec<u8> {
+        let raw: Vec<Raw> = members
+            .iter()
+            .map(|&(name, data, deflate, declared)| Raw {
+                deflate,
+                declared,
+                ..Raw::new(name, data)
+            })
+            .collect();
+        zip_raw(&raw)
     }
 
     fn run(
@@ -769,5 +779,171 @@ mod tests {
             &ImportLimits::default(),
         );
         assert_eq!(r.unwrap().dataset, dir.path().join("out/doc.kml"));
+    }
+
+    fn refusal(members: &[Raw]) -> ImportError {
+        let (dir, r) = run(&zip_raw(members), &ImportLimits::default());
+        let e = r.unwrap_err();
+        assert!(
+            !dir.path().join("out").exists()
+                || std::fs::read_dir(dir.path().join("out"))
+                    .unwrap()
+                    .next()
+                    .is_none()
+                || matches!(e, ImportError::BadFile { .. }),
+            "{e}"
+        );
+        e
+    }
+
+    #[test]
+    fn encrypted_members_other_methods_links_and_nul_are_refused_before_writing() {
+        let cases: [(Raw, &str); 5] = [
+            (
+                Raw {
+                    flags: 1,
+                    ..Raw::new("secret.txt", b"x")
+                },
+                "'secret.txt' is encrypted",
+            ),
+            (
+                Raw {
+                    method: Some(12),
+                    ..Raw::new("b.txt", b"x")
+                },
+                "'b.txt' uses compression method 12",
+            ),
+            (
+                Raw {
+                    made_by: 3 << 8 | 20,
+                    external: 0o120_777 << 16,
+                    ..Raw::new("link", b"/etc/passwd")
+                },
+                "'link' is a symbolic link",
+            ),
+            (Raw::new("a\0b.txt", b"x"), "outside the archive"),
+            (Raw::new("c:/x.txt", b"x"), "outside the archive"),
+        ];
+        for (member, want) in cases {
+            let e = run(
+                &zip_raw(&[Raw::new("first.txt", b"1"), member]),
+                &ImportLimits::default(),
+            )
+            .1
+            .unwrap_err();
+            assert!(matches!(e, ImportError::BadFile { .. }), "{e}");
+            assert!(e.to_string().contains(want), "{want}: {e}");
+        }
+        // Nothing was written for any of them: the checks come before the folder exists.
+        let (dir, r) = run(
+            &zip_raw(&[Raw {
+                flags: 1,
+                ..Raw::new("secret.txt", b"x")
+            }]),
+            &ImportLimits::default(),
+        );
+        assert!(r.is_err());
+        assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn the_same_name_twice_is_refused_and_named_where_the_directory_shows_it() {
+        for (names, want) in [
+            (
+                ["a.txt", "a.txt", "z.txt"],
+                "'a.txt' is in the archive twice",
+            ),
+            (
+                ["a.txt", "z.txt", "a.txt"],
+                "'a.txt' is in the archive twice",
+            ),
+            (
+                ["y.txt", "a.txt", "a.txt"],
+                "a member is in the archive twice",
+            ),
+            (
+                ["a.txt", "./a.txt", "z.txt"],
+                "'a.txt' is in the archive twice",
+            ),
+            (
+                ["./a.txt", "./a.txt", "z.txt"],
+                "'a.txt' is in the archive twice",
+            ),
+            (
+                ["a/b.txt", "a\\b.txt", "z.txt"],
+                "'a/b.txt' is in the archive twice",
+            ),
+        ] {
+            let members: Vec<Raw> = names.iter().map(|n| Raw::new(n, b"x")).collect();
+            let (dir, r) = run(&zip_raw(&members), &ImportLimits::default());
+            let e = r.unwrap_err();
+            assert!(matches!(e, ImportError::BadFile { .. }), "{e}");
+            assert!(e.to_string().contains(want), "{names:?}: {e}");
+            assert!(e.detail_id().contains("dua kali"), "{}", e.detail_id());
+            assert!(!dir.path().join("out").exists());
+        }
+    }
+
+    #[test]
+    fn a_member_short_of_its_size_or_failing_its_crc_is_damaged() {
+        for deflate in [false, true] {
+            let e = refusal(&[Raw {
+                deflate,
+                declared: Some(100),
+                ..Raw::new("short.txt", b"only a few bytes")
+            }]);
+            assert!(
+                e.to_string().contains("'short.txt' does not unpack whole"),
+                "{e}"
+            );
+            assert!(e.detail_id().contains("rusak"), "{}", e.detail_id());
+            let e = refusal(&[Raw {
+                deflate,
+                crc: Some(0xDEAD_BEEF),
+                ..Raw::new("crc.txt", b"some bytes")
+            }]);
+            assert!(
+                e.to_string().contains("'crc.txt' does not unpack whole"),
+                "{e}"
+            );
+        }
+        // A stored member that claims more than the archive holds.
+        let mut z = zip(&[("x.txt", b"0123456789", false, None)]);
+        z.truncate(20);
+        let e = run(&z, &ImportLimits::default()).1.unwrap_err();
+        assert!(e.to_string().contains("damaged"), "{e}");
+    }
+
+    #[test]
+    fn a_stored_member_that_lies_is_refused_too() {
+        let data = vec![7u8; 5000];
+        let e = refusal(&[Raw {
+            declared: Some(10),
+            ..Raw::new("liar.bin", &data)
+        }]);
+        assert!(
+            e.to_string()
+                .contains("claims 10 bytes but unpacks to more"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_directory_bigger_than_the_member_limit_needs_is_not_read_into_memory() {
+        let names: Vec<String> = (0..1000).map(|i| format!("{i:0>200}")).collect();
+        let members: Vec<Raw> = names.iter().map(|n| Raw::new(n, b"")).collect();
+        let limits = ImportLimits {
+            max_archive_members: 2,
+            ..ImportLimits::default()
+        };
+        let (dir, r) = run(&zip_raw(&members), &limits);
+        let e = r.unwrap_err();
+        assert!(matches!(e, ImportError::Limit { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("the archive's directory is over 133120 bytes, more than 2 files need (import_max_archive_members)"),
+            "{e}"
+        );
+        assert!(!dir.path().join("out").exists());
     }
 }
