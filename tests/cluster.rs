@@ -576,19 +576,7 @@ fn a_database_outage_answers_503_and_recovers_without_a_restart() {
         .unwrap();
     rt.block_on(async move {
         let pool = ruang::db::connect(&url, 2, Duration::from_secs(10)).await.unwrap();
-        let parcel: String = sqlx::query_scalar(
-            "SELECT ST_AsGeoJSON(ST_Transform(s.sq, 4326), 9)
-               FROM zones z
-               JOIN zoning_plans p ON p.id = z.plan_id AND p.status = 'active'
-               CROSS JOIN LATERAL (
-                   SELECT ST_SetSRID(ST_Expand(ST_Transform(ST_PointOnSurface(z.geom), 32751), 7.5)::geometry, 32751) AS sq
-               ) s
-              WHERE z.subzone_code LIKE 'R-%' AND ST_Within(ST_Transform(s.sq, 4326), z.geom)
-              ORDER BY z.id LIMIT 1",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        let parcel = common::housing_parcel(&pool, 0).await;
         let (tx, ty): (i32, i32) = sqlx::query_as(
             "WITH c AS (SELECT ST_Transform(ST_PointOnSurface(geom), 4326) AS p FROM zones ORDER BY id LIMIT 1)
              SELECT floor((ST_X(p) + 180) / 360 * 16384)::int,
@@ -599,22 +587,7 @@ fn a_database_outage_answers_503_and_recovers_without_a_restart() {
         .await
         .unwrap();
         pool.close().await;
-        let parcel: serde_json::Value = serde_json::from_str(&parcel).unwrap();
-        let draft = serde_json::json!({
-            "parcel": parcel,
-            "applicant_type": "perorangan",
-            "applicant_name": "Maria Ndolu",
-            "applicant_nik": "5371012345670001",
-            "business_scale": "UMK",
-            "kbli_code": "68111",
-            "land_tenure": "SHM",
-            "declared_land_area_m2": 225,
-            "footprint_m2": 120,
-            "total_floor_area_m2": 200,
-            "floors": 2,
-            "height_m": 8,
-            "green_area_m2": 50,
-        });
+        let draft = common::draft_body(parcel.clone());
         let probes = Arc::new(vec![
             Probe { name: "items", method: "GET", path: "/collections/zones/items?limit=3".into(), body: None, token: false },
             Probe { name: "applications", method: "GET", path: "/api/applications".into(), body: None, token: true },

@@ -15,7 +15,6 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ruang::ogc::cql2::{Cql2Error, FilterLang, to_sql};
@@ -35,17 +34,7 @@ async fn serve() -> (String, PgPool) {
     let state = ruang::AppState::new(pool.clone(), ruang::config::Config::default())
         .await
         .expect("app state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            ruang::app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
-    (format!("http://{addr}"), pool)
+    (common::serve_tcp(state).await.0, pool)
 }
 
 fn client() -> reqwest::Client {

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use ruang::config::Config;
@@ -110,6 +109,44 @@ struct Found {
     body: String,
 }
 
+/// Sends one probe: a finding when it answers a 5xx, or a 4xx that is not problem+json.
+async fn judge(
+    r: reqwest::RequestBuilder,
+    what: String,
+    statuses: &mut std::collections::BTreeMap<u16, usize>,
+) -> Option<Found> {
+    let res = match r.send().await {
+        Ok(res) => res,
+        Err(e) => panic!("{what}: no answer ({e:?}); the server died?"),
+    };
+    let status = res.status().as_u16();
+    *statuses.entry(status).or_default() += 1;
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect();
+    if status >= 500 {
+        Some(Found { what, status, body })
+    } else if status >= 400 && !ct.starts_with("application/problem+json") {
+        Some(Found {
+            what: format!("{what} (not problem+json: {ct})"),
+            status,
+            body,
+        })
+    } else {
+        None
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_input_on_every_documented_route_never_gets_a_5xx() {
     let url = common::demo_database("hostile").await;
@@ -133,17 +170,7 @@ async fn hostile_input_on_every_documented_route_never_gets_a_5xx() {
         ..Config::default()
     };
     let state = ruang::AppState::new(pool, config).await.unwrap();
-    let app = ruang::app(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let base = format!("http://{addr}");
+    let (base, server) = common::serve_tcp(state).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
@@ -232,31 +259,8 @@ async fn hostile_input_on_every_documented_route_never_gets_a_5xx() {
                             ))
                             .unwrap_or_default()
                         );
-                        let res = match r.send().await {
-                            Ok(res) => res,
-                            Err(e) => panic!("{what}: no answer ({e:?}); the server died?"),
-                        };
-                        let status = res.status().as_u16();
-                        *statuses.entry(status).or_default() += 1;
-                        let ct = res
-                            .headers()
-                            .get("content-type")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_string();
-                        let text = res.text().await.unwrap_or_default();
-                        if status >= 500 {
-                            bad.push(Found {
-                                what,
-                                status,
-                                body: text.chars().take(300).collect(),
-                            });
-                        } else if status >= 400 && !ct.starts_with("application/problem+json") {
-                            bad.push(Found {
-                                what: format!("{what} (not problem+json: {ct})"),
-                                status,
-                                body: text.chars().take(300).collect(),
-                            });
+                        if let Some(f) = judge(r, what, &mut statuses).await {
+                            bad.push(f);
                         }
                     }
                 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use common::{draft_body, housing_parcel as parcel};
 use http_body_util::BodyExt;
 use ruang::config::Config;
 use serde_json::{Value, json};
@@ -140,45 +141,6 @@ async fn send(app: &axum::Router, req: Request<Body>) -> Answer {
         headers,
         body,
     }
-}
-
-/// A 15 m × 15 m lon/lat parcel inside the `n`-th housing zone (so tests do not overlap).
-async fn parcel(pool: &PgPool, n: i64) -> Value {
-    let g: String = sqlx::query_scalar(
-        "SELECT ST_AsGeoJSON(ST_Transform(s.sq, 4326), 9)
-           FROM zones z
-           JOIN zoning_plans p ON p.id = z.plan_id AND p.status = 'active'
-           CROSS JOIN LATERAL (
-               SELECT ST_SetSRID(ST_Expand(ST_Transform(ST_PointOnSurface(z.geom), 32751), 7.5)::geometry, 32751) AS sq
-           ) s
-          WHERE z.subzone_code LIKE 'R-%'
-            AND ST_Within(ST_Transform(s.sq, 4326), z.geom)
-          ORDER BY z.id
-          OFFSET $1 LIMIT 1",
-    )
-    .bind(n)
-    .fetch_one(pool)
-    .await
-    .expect("a housing zone with room for a test parcel");
-    serde_json::from_str(&g).unwrap()
-}
-
-fn draft_body(parcel: Value) -> Value {
-    json!({
-        "parcel": parcel,
-        "applicant_type": "perorangan",
-        "applicant_name": "Maria Ndolu",
-        "applicant_nik": "5371012345670001",
-        "business_scale": "UMK",
-        "kbli_code": "68111",
-        "land_tenure": "SHM",
-        "declared_land_area_m2": 225,
-        "footprint_m2": 120,
-        "total_floor_area_m2": 200,
-        "floors": 2,
-        "height_m": 8,
-        "green_area_m2": 50,
-    })
 }
 
 /// Creates a draft as `owner`; returns (id, etag).

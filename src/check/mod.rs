@@ -357,7 +357,7 @@ pub struct CheckService {
     current: RwLock<Option<Arc<RuleSet>>>,
     stale: AtomicBool,
     /// Since when the rebuild has been failing (`None` while it works).
-    failing_since: RwLock<Option<(std::time::SystemTime, Instant)>>,
+    failing_since: RwLock<Option<std::time::SystemTime>>,
     /// Bumped on every rebuild (tests and logs).
     generation: AtomicU64,
     rebuild: tokio::sync::Mutex<()>,
@@ -396,7 +396,7 @@ impl CheckService {
             .clone()
     }
 
-    fn failing(&self) -> Option<(std::time::SystemTime, Instant)> {
+    fn failing(&self) -> Option<std::time::SystemTime> {
         *self.failing_since.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -420,7 +420,7 @@ impl CheckService {
         }
         // While rebuilding fails, answer from the last rule set at once: the retry task
         // rebuilds it, so requests neither wait for an unreachable database nor pile onto it.
-        if let (Some(rs), Some((since, _))) = (self.cached(), self.failing()) {
+        if let (Some(rs), Some(since)) = (self.cached(), self.failing()) {
             return Ok(Current {
                 rules: rs,
                 stale_since: Some(since),
@@ -432,7 +432,7 @@ impl CheckService {
                 (_, LoadError::NoActivePlan) => Err(e),
                 (Some(rs), _) => Ok(Current {
                     rules: rs,
-                    stale_since: self.failing().map(|(s, _)| s),
+                    stale_since: self.failing(),
                 }),
                 (None, _) => Err(e),
             },
@@ -459,9 +459,9 @@ impl CheckService {
                     .write()
                     .unwrap_or_else(|e| e.into_inner())
                     .take();
-                if let Some((_, at)) = was_failing {
+                if let Some(since) = was_failing {
                     tracing::info!(
-                        failing_for_ms = at.elapsed().as_millis() as u64,
+                        failing_for_ms = since.elapsed().unwrap_or_default().as_millis() as u64,
                         "zoning rule set rebuilt after failures"
                     );
                 }
@@ -477,7 +477,7 @@ impl CheckService {
                         .unwrap_or_else(|e| e.into_inner());
                     if f.is_none() {
                         tracing::warn!(error = %e, "cannot rebuild the zoning rule set; answering from the last one and retrying");
-                        *f = Some((std::time::SystemTime::now(), Instant::now()));
+                        *f = Some(std::time::SystemTime::now());
                     }
                     self.retry.notify_one();
                 }

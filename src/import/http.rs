@@ -458,8 +458,12 @@ async fn load_job(pool: &PgPool, id: Uuid) -> Result<Option<(Value, Option<Uuid>
     )))
 }
 
-fn job_not_found(id: &str) -> ApiError {
-    ApiError::not_found(&format!("Impor '{id}'"), &format!("Import '{id}'"))
+/// The job `id` names (as [`load_job`]), or 404.
+async fn find_job(pool: &PgPool, id: &str) -> Result<(Uuid, Value, Option<Uuid>), ApiError> {
+    let not_found = || ApiError::not_found(&format!("Impor '{id}'"), &format!("Import '{id}'"));
+    let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
+    let (job, owner) = load_job(pool, uuid).await?.ok_or_else(not_found)?;
+    Ok((uuid, job, owner))
 }
 
 async fn job_status(
@@ -468,10 +472,7 @@ async fn job_status(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Planner])?;
-    let uuid = Uuid::parse_str(&id).map_err(|_| job_not_found(&id))?;
-    let (job, _) = load_job(&state.pool, uuid)
-        .await?
-        .ok_or_else(|| job_not_found(&id))?;
+    let (_, job, _) = find_job(&state.pool, &id).await?;
     Ok(Json(job).into_response())
 }
 
@@ -485,10 +486,7 @@ async fn cancel_job(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Planner])?;
-    let uuid = Uuid::parse_str(&id).map_err(|_| job_not_found(&id))?;
-    let (job, owner) = load_job(&state.pool, uuid)
-        .await?
-        .ok_or_else(|| job_not_found(&id))?;
+    let (uuid, job, owner) = find_job(&state.pool, &id).await?;
     if caller.role != Role::Admin && owner != Some(caller.user_id) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -529,9 +527,7 @@ async fn cancel_job(
     {
         tracing::warn!(job = %uuid, error = %e, "cannot interrupt the import's statement");
     }
-    let (job, _) = load_job(&state.pool, uuid)
-        .await?
-        .ok_or_else(|| job_not_found(&id))?;
+    let (_, job, _) = find_job(&state.pool, &id).await?;
     Ok(Json(job).into_response())
 }
 

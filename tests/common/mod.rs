@@ -129,3 +129,59 @@ pub fn path_params(path: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// A 15 m × 15 m lon/lat parcel inside the `n`-th housing zone (so tests do not overlap).
+pub async fn housing_parcel(pool: &PgPool, n: i64) -> serde_json::Value {
+    let g: String = sqlx::query_scalar(
+        "SELECT ST_AsGeoJSON(ST_Transform(s.sq, 4326), 9)
+           FROM zones z
+           JOIN zoning_plans p ON p.id = z.plan_id AND p.status = 'active'
+           CROSS JOIN LATERAL (
+               SELECT ST_SetSRID(ST_Expand(ST_Transform(ST_PointOnSurface(z.geom), 32751), 7.5)::geometry, 32751) AS sq
+           ) s
+          WHERE z.subzone_code LIKE 'R-%'
+            AND ST_Within(ST_Transform(s.sq, 4326), z.geom)
+          ORDER BY z.id
+          OFFSET $1 LIMIT 1",
+    )
+    .bind(n)
+    .fetch_one(pool)
+    .await
+    .expect("a housing zone with room for a test parcel");
+    serde_json::from_str(&g).unwrap()
+}
+
+/// An applicant's draft application for `parcel`: a two-floor house.
+pub fn draft_body(parcel: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "parcel": parcel,
+        "applicant_type": "perorangan",
+        "applicant_name": "Maria Ndolu",
+        "applicant_nik": "5371012345670001",
+        "business_scale": "UMK",
+        "kbli_code": "68111",
+        "land_tenure": "SHM",
+        "declared_land_area_m2": 225,
+        "footprint_m2": 120,
+        "total_floor_area_m2": 200,
+        "floors": 2,
+        "height_m": 8,
+        "green_area_m2": 50,
+    })
+}
+
+/// Serves `state` on a free 127.0.0.1 port from the current (multi-threaded) runtime, as
+/// `ruang serve` does (connect info included); returns its base URL and the serving task.
+pub async fn serve_tcp(state: ruang::AppState) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            ruang::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    (format!("http://{addr}"), server)
+}
