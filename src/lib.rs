@@ -12,6 +12,7 @@
 //! - [`check`]: the rule set loaded from PostGIS and kept current, and the check endpoints.
 //! - [`ogc`]: OGC API - Features (collections, items, CQL2, CRS, transactions).
 //! - [`permits`]: accounts, applications, the verification workflow, issued permits.
+//! - [`plans`]: the rule book: draft plans from regulation spreadsheets, diff, impact, activation.
 //! - [`monitor`]: stunting, food prices and alerts, waste reports.
 //! - [`import`]: GDAL import and export.
 //! - [`web`]: the browser pages from `web/`.
@@ -29,6 +30,7 @@ pub mod import;
 pub mod monitor;
 pub mod ogc;
 pub mod permits;
+pub mod plans;
 pub mod rules;
 pub mod tiles;
 pub mod web;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub tiles: Arc<tiles::TileService>,
     /// The zoning rule set of the active plan (loaded on first use, rebuilt after changes).
     pub check: Arc<check::CheckService>,
+    /// Rule sets of draft (and retired) plans, built for impact runs.
+    pub plans: Arc<plans::http::PlanCache>,
 }
 
 /// Why the application could not be built.
@@ -89,6 +93,7 @@ impl AppState {
         Ok(AppState {
             pool,
             check,
+            plans: Arc::default(),
             config: Arc::new(config),
             tiles,
         })

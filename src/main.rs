@@ -86,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         what: IngestWhat,
     },
+    /// The rule book: load a city's regulation tables into draft plans, compare, activate.
+    Rules {
+        #[command(subcommand)]
+        action: ruang::plans::cli::RulesAction,
+    },
     /// Accounts.
     User {
         #[command(subcommand)]
@@ -390,6 +395,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
         Command::Import(args) => import_command(args, &config).await,
         Command::Export(args) => export_command(args, &config).await,
         Command::Ingest { what } => ingest_command(what, &config).await,
+        Command::Rules { action } => rules_command(action, &config).await,
         Command::User {
             action: UserAction::Add { email, role, name },
         } => {
@@ -485,6 +491,27 @@ async fn ingest_command(what: IngestWhat, config: &Config) -> Result<ExitCode, C
         }
         Err(ruang::monitor::MonitorError::Api(e)) => Err(CliError::Other(e.detail_en)),
         Err(ruang::monitor::MonitorError::Sql(e)) => Err(CliError::Db(DbError::from(e))),
+    }
+}
+
+/// `ruang rules ...`: exit 1 when a rule book was refused (its errors on stderr).
+async fn rules_command(
+    action: ruang::plans::cli::RulesAction,
+    config: &Config,
+) -> Result<ExitCode, CliError> {
+    let handle = open_database(config).await?;
+    let result = async {
+        db::migrate(&handle.pool).await?;
+        Ok::<_, CliError>(ruang::plans::cli::run(&handle.pool, action).await)
+    }
+    .await;
+    handle.close().await?;
+    match result? {
+        Ok(true) => Ok(ExitCode::SUCCESS),
+        Ok(false) => Ok(ExitCode::FAILURE),
+        Err(ruang::plans::PlanError::Sql(e)) => Err(CliError::Db(DbError::from(e))),
+        Err(ruang::plans::PlanError::Internal(m)) => Err(CliError::Other(m)),
+        Err(e) => Err(CliError::Other(ruang::error::ApiError::from(e).detail_en)),
     }
 }
 

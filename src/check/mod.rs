@@ -94,14 +94,22 @@ fn geom(
 
 /// Reads the active plan's rule set data from PostGIS (geometry in EPSG:32751).
 pub async fn load_data(pool: &PgPool) -> Result<RuleSetData, LoadError> {
+    load_plan_data(pool, None).await
+}
+
+/// Reads the rule set data of plan `plan_id` (any status; the active plan when `None`).
+pub async fn load_plan_data(pool: &PgPool, plan_id: Option<i32>) -> Result<RuleSetData, LoadError> {
     let mut tx = pool.begin().await?;
     // one consistent snapshot of every table
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
         .await?;
     let plan = sqlx::query(
-        "SELECT id, version, name FROM zoning_plans WHERE status = 'active' ORDER BY id LIMIT 1",
+        "SELECT id, version, name FROM zoning_plans
+          WHERE CASE WHEN $1::int IS NULL THEN status = 'active' ELSE id = $1 END
+          ORDER BY id LIMIT 1",
     )
+    .bind(plan_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(LoadError::NoActivePlan)?;
@@ -308,8 +316,13 @@ pub async fn load_data(pool: &PgPool) -> Result<RuleSetData, LoadError> {
 
 /// Loads and builds the active plan's rule set, logging how long each half took.
 pub async fn load(pool: &PgPool) -> Result<RuleSet, LoadError> {
+    load_plan(pool, None).await
+}
+
+/// Loads and builds the rule set of plan `plan_id` (the active plan when `None`).
+pub async fn load_plan(pool: &PgPool, plan_id: Option<i32>) -> Result<RuleSet, LoadError> {
     let t = Instant::now();
-    let data = load_data(pool).await?;
+    let data = load_plan_data(pool, plan_id).await?;
     let read_ms = t.elapsed().as_secs_f64() * 1e3;
     let (zones, overlays, parcels) = (data.zones.len(), data.overlays.len(), data.parcels.len());
     let t2 = Instant::now();

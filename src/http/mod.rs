@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::permits::routes())
         .merge(crate::monitor::routes())
         .merge(crate::import::routes())
+        .merge(crate::plans::http::routes())
         .merge(crate::web::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -337,6 +337,7 @@ pub fn document(origin: &str) -> Value {
         .as_object()
         .into_iter()
         .chain(crate::permits::openapi::paths().as_object())
+        .chain(crate::plans::openapi::paths().as_object())
         .flatten()
     {
         let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));

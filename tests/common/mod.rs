@@ -185,3 +185,50 @@ pub async fn serve_tcp(state: ruang::AppState) -> (String, tokio::task::JoinHand
     });
     (format!("http://{addr}"), server)
 }
+
+/// A user of `role` with a bearer token (created in SQL; the password hash is never checked).
+pub async fn user_with_token(pool: &PgPool, role: &str) -> String {
+    let secret = format!("test-{role}-{}", uuid::Uuid::new_v4());
+    sqlx::query(
+        "WITH u AS (INSERT INTO users (email, display_name, password_hash, role)
+                    VALUES ($1, $2, '$argon2id$v=19$test', $3) RETURNING id)
+         INSERT INTO api_tokens (user_id, token_hash) SELECT id, $4 FROM u",
+    )
+    .bind(format!("{role}-{}@test.kupang.id", uuid::Uuid::new_v4()))
+    .bind(format!("Uji {role}"))
+    .bind(role)
+    .bind(ruang::auth::token_hash(&secret))
+    .execute(pool)
+    .await
+    .expect("create a test user");
+    secret
+}
+
+/// A `multipart/form-data` body: (content type, bytes) with text `fields` and an optional
+/// file `(field, file name, bytes)`.
+pub fn multipart_body(
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> (String, Vec<u8>) {
+    let b = "ruang-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((field, name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}

@@ -291,3 +291,15 @@ SELECT z.id, c.code, a.kbli_code,
   JOIN demo_cols c ON c.n = t.n
  WHERE z.status = 'active'
  ORDER BY c.n, a.kbli_code;
+
+-- The matrix's layout as the regulation prints it (sub-zone columns in the order above), so an
+-- export of the demo plan gives back this table; and the plan's history starts with its
+-- activation.
+UPDATE zoning_plans
+   SET book_layout = jsonb_build_object('itbx_columns', (SELECT jsonb_agg(code ORDER BY n) FROM demo_cols)),
+       activated_at = pg_temp.demo_asof()
+ WHERE status = 'active';
+INSERT INTO plan_events (plan_id, plan_name, at, action, actor_role, reason, plan_version)
+SELECT id, name, pg_temp.demo_asof(), 'activated', 'demo',
+       'Rencana demonstrasi dimuat oleh ruang demo (bukan dasar hukum).', version
+  FROM zoning_plans WHERE status = 'active';
