@@ -260,3 +260,58 @@ async fn pages_assets_and_place_search() {
         assert!(v["detail"].is_string() && v["detail_en"].is_string(), "{v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planners_load_compare_and_activate_a_plan() {
+    let url = common::demo_database("web_rencana").await;
+    let (base, state) = serve(&url).await;
+    for role in ["planner", "admin"] {
+        ruang::permits::accounts::add_user(
+            &state.pool,
+            &format!("{role}@kupang.test"),
+            role,
+            Some(&format!("Staf {role}")),
+            STAFF_PASSWORD,
+        )
+        .await
+        .expect("staff account");
+    }
+    // an issued permit for a house on a registered parcel in an R-2 zone
+    sqlx::query(
+        "INSERT INTO applications (reference, applicant_id, applicant_type, applicant_name, applicant_nik,
+                                   kbli_code, parcel, declared_land_area_m2, footprint_m2, total_floor_area_m2,
+                                   floors, height_m, green_area_m2, status, decision, permit_number, valid_from)
+         SELECT 'UJI-R2', (SELECT id FROM users WHERE email = 'planner@kupang.test'), 'perorangan', 'Uji',
+                '5371012345670001', '68111', r.geom, round(a), round(a * 0.3), round(a * 0.6), 2, 8,
+                round(a * 0.3), 'ISSUED', 'approved', 'KKPR/2025/000001', DATE '2025-01-01'
+           FROM parcels r
+           JOIN zones z ON ST_Within(r.geom, z.geom) AND z.subzone_code = 'R-2'
+           CROSS JOIN LATERAL (SELECT ST_Area(ST_Transform(r.geom, 32751))::numeric AS a) x
+          WHERE r.kind = 'terdaftar' AND x.a BETWEEN 150 AND 1000
+          ORDER BY r.id LIMIT 1",
+    )
+    .execute(&state.pool)
+    .await
+    .expect("a permit");
+    let report = browser_test_env(
+        "rencana.mjs",
+        &base,
+        &[("RUANG_STAFF_PASSWORD", STAFF_PASSWORD)],
+    )
+    .await;
+    let m = &report["metrics"];
+    assert!(m["impact_changed"].as_u64().unwrap_or(0) >= 1, "{m}");
+    let active: String =
+        sqlx::query_scalar("SELECT name FROM zoning_plans WHERE status = 'active'")
+            .fetch_one(&state.pool)
+            .await
+            .unwrap();
+    assert_eq!(active, "RDTR Kupang 2027");
+    let reason: String = sqlx::query_scalar(
+        "SELECT reason FROM plan_events WHERE action = 'activated' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&state.pool)
+    .await
+    .unwrap();
+    assert_eq!(reason, "Perda Kota Kupang Nomor 1 Tahun 2027");
+}

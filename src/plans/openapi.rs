@@ -42,6 +42,11 @@ pub fn paths() -> Value {
         Value::Object(m)
     };
     json!({
+        "/rencana": {
+            "get": {"tags": ["Web"], "operationId": "pageRencana",
+                    "summary": "Planners' plans page: load a regulation, compare, impact, activate",
+                    "responses": {"200": ok("The page", &["text/html"])}}
+        },
         "/api/plans": {
             "get": {"tags": ["Rule book"], "operationId": "listPlans", "security": AUTH(),
                     "summary": "Zoning plans: the active one, drafts, retired ones (staff)",

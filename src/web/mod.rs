@@ -1,9 +1,9 @@
-//! The browser pages from `web/`: the planners' map (`/peta`), the applicants' page (`/ajukan`)
-//! and the verifiers' page (`/verifikasi`), with their npm assets, and the place search the map
+//! The browser pages from `web/`: the planners' map (`/peta`), the applicants' page (`/ajukan`),
+//! the verifiers' page (`/verifikasi`) and the plans page (`/rencana`), with their npm assets, and the place search the map
 //! uses (`/api/places`).
 //!
 //! Files are read from `web_dir` (default `web/`) at request time, so the binary carries no copy:
-//! - `/peta`, `/ajukan`, `/verifikasi`: `web/pages/<name>.html`;
+//! - `/peta`, `/ajukan`, `/verifikasi`, `/rencana`: `web/pages/<name>.html`;
 //! - `/assets/app/...`: the pages' own scripts and styles in `web/src/`;
 //! - `/assets/vendor/<package>/...`: the `dist` folder of one of the npm packages named in
 //!   [`VENDOR`], installed by `npm ci` in `web/` (`make deps` does that). The pages load them as
@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// The pages served at `/<name>` from `web/pages/<name>.html`.
-pub const PAGES: &[&str] = &["peta", "ajukan", "verifikasi"];
+pub const PAGES: &[&str] = &["peta", "ajukan", "verifikasi", "rencana"];
 
 /// npm packages whose `dist` folder is served at `/assets/vendor/<name>/`: (URL name, folder
 /// under `web/node_modules`).
@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/peta", get(peta))
         .route("/ajukan", get(ajukan))
         .route("/verifikasi", get(verifikasi))
+        .route("/rencana", get(rencana))
         .route("/assets/app/{*path}", get(app_asset))
         .route("/assets/vendor/{package}/{*path}", get(vendor_asset))
         .route("/api/places", get(places))
@@ -61,6 +62,10 @@ async fn ajukan(State(state): State<AppState>) -> Response {
 
 async fn verifikasi(State(state): State<AppState>) -> Response {
     page(&state.config.web_dir, "verifikasi").await
+}
+
+async fn rencana(State(state): State<AppState>) -> Response {
+    page(&state.config.web_dir, "rencana").await
 }
 
 async fn page(web_dir: &FsPath, name: &str) -> Response {
