@@ -566,8 +566,21 @@ async fn the_diff_says_what_changes_the_impact_finds_it_and_activation_applies_i
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     assert_eq!(a.json()["tables"]["intensity"]["changed"], 1);
-    let draft = a.json()["plan"].clone();
-    let draft_id = draft["id"].as_i64().unwrap();
+    let draft_id = a.json()["plan"]["id"].as_i64().unwrap();
+    // and one farm zone becomes low-density housing (a planner's edit of the draft's map)
+    let (rezoned, rezoned_m2): (i64, f64) = sqlx::query_as(
+        "UPDATE zones SET subzone_code = 'R-5', zone_code = 'R'
+          WHERE id = (SELECT id FROM zones WHERE plan_id = $1 AND subzone_code = 'P-1' ORDER BY id LIMIT 1)
+          RETURNING id, ST_Area(ST_Transform(geom, 32751))",
+    )
+    .bind(draft_id as i32)
+    .fetch_one(&e.pool)
+    .await
+    .unwrap();
+    let draft = get(&e.app, &format!("/api/plans/{draft_id}"), &e.planner)
+        .await
+        .json()["plan"]
+        .clone();
 
     // the diff names exactly these two changes
     let d = get(&e.app, "/api/plans/1/diff/RDTR%202027", &e.planner).await;
@@ -575,7 +588,23 @@ async fn the_diff_says_what_changes_the_impact_finds_it_and_activation_applies_i
     let d = d.json();
     assert_eq!(d["summary"]["itbx_cells_changed"], 1, "{:#}", d["summary"]);
     assert_eq!(d["summary"]["intensity_rows_changed"], 1);
-    assert_eq!(d["summary"]["zones_changed"], 0);
+    assert_eq!(d["summary"]["zones_changed"], 1);
+    let z = &d["zones"]["changed"][0];
+    assert_eq!(
+        (
+            z["id"].as_i64(),
+            z["subzone"].as_str(),
+            z["change"].as_str()
+        ),
+        (Some(rezoned), Some("R-5"), Some("changed"))
+    );
+    assert!(
+        (z["before"]["P-1"].as_f64().unwrap() - rezoned_m2).abs() < 0.1,
+        "{z:#}"
+    );
+    assert_eq!(d["zones"]["rezoned"][0]["from"], "P-1");
+    assert!((d["summary"]["rezoned_m2"].as_f64().unwrap() - rezoned_m2).abs() < 0.1);
+    assert_eq!(d["zones"]["removed"].as_array().unwrap().len(), 0);
     let c = &d["rules"]["itbx"][0];
     assert_eq!(
         (

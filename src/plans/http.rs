@@ -478,7 +478,7 @@ pub fn diff_html(d: &PlanDiff) -> String {
     let s = &d.summary;
     h.push_str(&format!(
         "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Perbandingan rencana: {a} → {b}</title><link rel=\"stylesheet\" href=\"/assets/app/style.css\"></head><body class=\"doc\">\
+         <title>Perbandingan rencana: {a} → {b}</title><link rel=\"stylesheet\" href=\"/assets/app/style.css\"></head><body class=\"doc\"><main class=\"doc-main\">\
          <h1>Perbandingan rencana <small>Plan comparison</small></h1>\
          <p><b>{a}</b> ({sa}, versi {va}) → <b>{b}</b> ({sb}, versi {vb})</p>\
          <ul class=\"summary\"><li>{} sel ITBX berubah <i>ITBX cells changed</i></li><li>{} baris intensitas berubah <i>intensity rows changed</i></li>\
@@ -589,7 +589,7 @@ pub fn diff_html(d: &PlanDiff) -> String {
     {
         h.push_str("<p>Kedua rencana sama. <i>The plans are the same.</i></p>");
     }
-    h.push_str("</body></html>");
+    h.push_str("</main></body></html>");
     h
 }
 
