@@ -20,7 +20,8 @@ mkdir -p "$work"
 chmod 755 "$work"
 
 . scripts/bench-setup.sh
-export DATABASE_URL="$url" RUANG_LOG=warn
+# the cluster is stopped on exit by `ruang db stop`, which must not see DATABASE_URL
+r() { DATABASE_URL="$url" RUANG_LOG=warn "$ruang" "$@"; }
 
 psql "$url" -qAt -c "DELETE FROM zoning_plans WHERE status = 'draft'" >/dev/null
 if [ "$(psql "$url" -qAtc "SELECT count(*) FROM applications WHERE reference LIKE 'BENCH-%'")" = 0 ]; then
@@ -29,8 +30,8 @@ if [ "$(psql "$url" -qAtc "SELECT count(*) FROM applications WHERE reference LIK
   psql "$url" -qc "VACUUM ANALYZE applications" >/dev/null
 fi
 
-"$ruang" rules export --plan 1 --format csv --table itbx -o "$work/itbx.csv" >/dev/null
-"$ruang" rules export --plan 1 --format csv --table intensity -o "$work/intensity.csv" >/dev/null
+r rules export --plan 1 --format csv --table itbx -o "$work/itbx.csv" >/dev/null
+r rules export --plan 1 --format csv --table intensity -o "$work/intensity.csv" >/dev/null
 python3 - "$work" <<'PY'
 import csv, sys
 w = sys.argv[1]
@@ -46,12 +47,12 @@ for r in rows[1:]:
     if r[0] == "R-2" and r[1] == "": r[h.index("klb")] = str(float(r[h.index("klb")]) / 2)
 csv.writer(open(f"{w}/intensity.csv", "w"), lineterminator="\n").writerows(rows)
 PY
-"$ruang" rules import "$work/itbx.csv" --plan "RDTR bench" >/dev/null
-"$ruang" rules import "$work/intensity.csv" --plan "RDTR bench" >/dev/null
+r rules import "$work/itbx.csv" --plan "RDTR bench" >/dev/null
+r rules import "$work/intensity.csv" --plan "RDTR bench" >/dev/null
 psql "$url" -qAt -c "UPDATE zones SET subzone_code = 'K-2', zone_code = 'K'
                       WHERE id IN (SELECT id FROM zones WHERE plan_id = (SELECT id FROM zoning_plans WHERE name = 'RDTR bench')
                                      AND subzone_code = 'R-3' ORDER BY id LIMIT 50)" >/dev/null
-"$ruang" rules diff 1 "RDTR bench" | python3 -c "import json,sys; d=json.load(sys.stdin); print('draft:', d['summary'])"
+r rules diff 1 "RDTR bench" | python3 -c "import json,sys; d=json.load(sys.stdin); print('draft:', d['summary'])"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 for mode in screened full; do
@@ -59,7 +60,7 @@ for mode in screened full; do
   : > "$work/$mode.txt"
   for i in $(seq "$RUNS"); do
     t0=$(date +%s.%N)
-    "$ruang" rules impact --plan "RDTR bench" $flag --json > "$work/impact-$mode.json"
+    r rules impact --plan "RDTR bench" $flag --json > "$work/impact-$mode.json"
     t1=$(date +%s.%N)
     python3 - "$work/impact-$mode.json" "$t0" "$t1" >> "$work/$mode.txt" <<'PY'
 import json, sys
