@@ -704,6 +704,16 @@ pub fn paths() -> Value {
             "pageVerifikasi",
             "Staff queue and verification",
         ),
+        (
+            "/pantau",
+            "pagePantau",
+            "Monitoring dashboard: prices, stunting, waste; staff handling of waste reports",
+        ),
+        (
+            "/lapor",
+            "pageLapor",
+            "Citizens report waste and look a report up by its reference",
+        ),
     ] {
         add(
             path,
