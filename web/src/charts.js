@@ -37,15 +37,16 @@ export function download(name, text, type = 'text/csv;charset=utf-8') {
 
 /**
  * A table of the numbers with a CSV button: `columns` [{key, label}] (label: i18n key or text),
- * `rows` arrays of values in column order; `digits` per column for display.
+ * `rows` arrays of values in column order; `digits` per column for display; `open`: the table
+ * shown at first.
  */
-export function dataBox({ id, columns, rows, csvName, digits = [] }) {
+export function dataBox({ id, columns, rows, csvName, digits = [], open = false }) {
   const head = columns.map((c) => t(c.label));
   const table = el('table', { class: 'numbers', 'data-chart': id },
     el('thead', {}, el('tr', {}, head.map((h) => el('th', {}, h)))),
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((v, i) => el('td', { class: typeof v === 'number' ? 'n' : '' },
       typeof v === 'number' ? fmtNumber(v, digits[i] ?? 2) : (v ?? '\u2013')))))));
-  const details = el('details', { class: 'numbers' }, el('summary', {}, t('chart.table')), el('div', { class: 'scroll' }, table));
+  const details = el('details', { class: 'numbers', open }, el('summary', {}, t('chart.table')), el('div', { class: 'scroll' }, table));
   const csv = el('button', {
     type: 'button', class: 'csv', 'data-csv': id,
     onclick: () => download(csvName, csvText(columns.map((c) => c.key), rows)),
@@ -63,9 +64,13 @@ function sizeOf(box, height) {
  * - `series`: [{label, values, color, dash, bars, width, digits}];
  * - `stacked`: bars stacked in series order (values are the counts, not the sums);
  * - `yLabel`, `refLines`: [{label, value, color}] horizontal lines (e.g. the national target);
- * - `table`: {columns, rows, csvName} (default: x and each series).
+ * - `fromZero`: the y axis starts at 0 (default; off for an index around 100);
+ * - `tableOnly`: more columns [{key, label, values, digits}] for the table and CSV, not drawn.
+ * The table and CSV hold x, every series and `tableOnly`, as numbers (not the stacked sums).
  */
-export function lineChart(box, { id, x, series, yLabel = '', stacked = false, height = 260, refLines = [], csvName, digits = 2 }) {
+export function lineChart(box, { id, x, series, yLabel = '', stacked = false, fromZero = true, height = 260, refLines = [], tableOnly = [], csvName, digits = 2 }) {
+  box._chart?.ro.disconnect();
+  box._chart?.u.destroy();
   box.replaceChildren();
   const xs = x.map(toTime);
   const all = [...series, ...refLines.map((r) => ({ label: r.label, values: x.map(() => r.value), color: r.color, dash: [6, 4], ref: true }))];
@@ -86,7 +91,17 @@ export function lineChart(box, { id, x, series, yLabel = '', stacked = false, he
   const opts = {
     ...sizeOf(box, height),
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-    scales: { x: { time: true }, y: { range: (u, min, max) => [stacked || min > 0 ? 0 : min, max > 0 ? max * 1.08 : 1] } },
+    scales: {
+      x: { time: true },
+      y: {
+        range: (u, min, max) => {
+          if (min == null || max == null) return [0, 1];
+          if (fromZero || stacked) return [Math.min(0, min), max > 0 ? max * 1.08 : 1];
+          const pad = Math.max((max - min) * 0.1, Math.abs(max) * 0.01, 0.5);
+          return [min - pad, max + pad];
+        },
+      },
+    },
     axes: [{}, { label: yLabel, size: 64, values: (u, ticks) => ticks.map((v) => fmtNumber(v, 1)) }],
     legend: { live: true },
     series: [
@@ -112,13 +127,16 @@ export function lineChart(box, { id, x, series, yLabel = '', stacked = false, he
   const u = new uPlot(opts, [xs, ...drawn], plotBox);
   const ro = new ResizeObserver(() => u.setSize(sizeOf(box, height)));
   ro.observe(box);
-  const columns = [{ key: 'period', label: 'chart.period' }, ...all.map((s) => ({ key: s.key || s.label, label: s.label }))];
-  const rows = x.map((p, i) => [p, ...all.map((s) => s.values[i] ?? null)]);
-  box.append(dataBox({ id, columns, rows, csvName: csvName || `${id}.csv`, digits: [0, ...all.map((s) => s.digits ?? digits)] }));
+  box._chart = { u, ro };
+  const cols = [...all, ...tableOnly];
+  const columns = [{ key: 'period', label: 'chart.period' }, ...cols.map((s) => ({ key: s.key || s.label, label: s.label }))];
+  const rows = x.map((p, i) => [p, ...cols.map((s) => s.values[i] ?? null)]);
+  box.append(dataBox({ id, columns, rows, csvName: csvName || `${id}.csv`, digits: [0, ...cols.map((s) => s.digits ?? digits)] }));
   registry[id] = {
     id,
     x: x.slice(),
     series: all.map((s) => ({ label: s.label, key: s.key, values: s.values.slice(), ref: !!s.ref })),
+    table: tableOnly.map((s) => ({ label: s.label, key: s.key, values: s.values.slice() })),
     plotted: u.data[0].length,
   };
   return u;

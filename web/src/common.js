@@ -196,6 +196,7 @@ const DICT = {
   'pantau.price': ['Harga (Rp)', 'Price (Rp)'],
   'pantau.reference': ['HET/HAP', 'Reference (HET/HAP)'],
   'pantau.mom': ['Perubahan bulanan (%)', 'Month-on-month (%)'],
+  'pantau.commodities': ['Jumlah komoditas', 'Commodities'],
   'pantau.reasons': ['Alasan', 'Reasons'],
   'pantau.as_of': ['per', 'as of'],
   'pantau.no_market': ['Pilih paling sedikit satu pasar.', 'Choose at least one market.'],

@@ -22,6 +22,8 @@ const STATUSES = Object.keys(STATUS_COLORS);
 const CITY = '53.71';
 
 const $ = (id) => document.getElementById(id);
+// beside a map there is room for its table
+const wide = () => window.matchMedia('(min-width: 900px)').matches;
 
 /** Runs `fn` counted in S.busy; errors are shown at the top of the page. */
 async function track(fn) {
@@ -97,7 +99,7 @@ function renderAlerts() {
   const counts = all.counts;
   const rows = hits.map((a) => [
     a.alert.level, a.market.name, a.commodity.name, a.price, a.reference ? `${a.reference.kind} ${fmtNumber(a.reference.price_max, 0)}` : null,
-    a.mom_pct, a.alert.reasons.map((r) => pick(r.detail, r.detail_en)).join('; '),
+    a.mom_pct, a.alert.reasons.map((r) => pick(r.detail, r.detail_en)).join(' '),
   ]);
   const table = el('table', { id: 'alerts-table', class: 'numbers' },
     el('thead', {}, el('tr', {}, ['pantau.level', 'pantau.market', 'pantau.commodity', 'pantau.price', 'pantau.reference', 'pantau.mom', 'pantau.reasons'].map((k) => el('th', {}, t(k))))),
@@ -160,7 +162,7 @@ function renderPrices() {
   if (s.reference_min.some((v) => v != null)) {
     series.push({ key: 'reference_min', label: `${kinds || 'HAP'} ${t('pantau.min')}`, values: s.reference_min, color: '#777', dash: [3, 3], width: 1.5, digits: 0 });
   }
-  lineChart($('chart-prices'), { id: 'prices', x: s.weeks, series, yLabel: 'Rp', csvName: `harga-${s.commodity.code}.csv`, digits: 0 });
+  lineChart($('chart-prices'), { id: 'prices', x: s.weeks, series, yLabel: 'Rp', fromZero: false, csvName: `harga-${s.commodity.code}.csv`, digits: 0 });
 }
 
 async function loadIndex() {
@@ -176,9 +178,11 @@ function renderIndex() {
   lineChart($('chart-index'), {
     id: 'index',
     x: idx.series.map((p) => p.period),
-    series: [{ key: 'index', label: `${t('pantau.index_label')} (${idx.base} = 100)`, values: idx.series.map((p) => p.index), color: PALETTE[0] },
-      { key: 'mom_pct', label: t('pantau.mom'), values: idx.series.map((p) => p.mom_pct), color: PALETTE[4], dash: [2, 3], width: 1 }],
-    refLines: [],
+    series: [{ key: 'index', label: `${t('pantau.index_label')} (${idx.base} = 100)`, values: idx.series.map((p) => p.index), color: PALETTE[0] }],
+    refLines: [{ label: `${idx.base} = 100`, value: 100, color: '#777' }],
+    tableOnly: [{ key: 'mom_pct', label: 'pantau.mom', values: idx.series.map((p) => p.mom_pct), digits: 2 },
+      { key: 'commodities', label: 'pantau.commodities', values: idx.series.map((p) => p.commodities), digits: 0 }],
+    fromZero: false,
     csvName: 'indeks-harga-pangan.csv',
   });
 }
@@ -291,6 +295,7 @@ function renderStuntingMap() {
       rows: units.map((u) => [u.code, u.name, u.measured, u.stunted, u.prevalence_pct, u.rank]),
       digits: [0, 0, 0, 0, 1, 0],
       csvName: `stunting-kelurahan-${kel.period}.csv`,
+      open: wide(),
     }));
   register('stunting-map', { period: kel.period, values: Object.fromEntries(kel.units.map((u) => [u.code, u.prevalence_pct])), fills: Object.fromEntries([...svg.querySelectorAll('path')].map((p) => [p.dataset.code, p.getAttribute('fill')])) });
   const pkm = data.stPkm;
@@ -381,6 +386,7 @@ function renderWaste() {
       rows: open.reports.map((r) => [r.reference, r.status, r.category, r.kelurahan?.name ?? null, r.reported_at, r.lon, r.lat]),
       digits: [0, 0, 0, 0, 0, 5, 5],
       csvName: 'laporan-sampah-terbuka.csv',
+      open: wide(),
     }));
   register('waste-open', { count: open.reports.length, refs: open.reports.map((r) => r.reference), median_hours_to_close: median ?? null });
 }

@@ -86,6 +86,8 @@ await run('pantau', [
     const api = await getJson('/api/prices/index');
     same(c.x, api.series.map((p) => p.period), 'index months');
     same(series(c, 'index').values, api.series.map((p) => p.index), 'index values');
+    same(c.table.find((s) => s.key === 'mom_pct').values, api.series.map((p) => p.mom_pct), 'monthly change in the table');
+    assert(c.series.find((s) => s.ref).values.every((v) => v === 100), 'base line at 100');
   }],
   ['stunting: city, Puskesmas and kelurahan against the national target', async (ctx) => {
     const page = ctx.page;
