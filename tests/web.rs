@@ -244,6 +244,23 @@ async fn citizen_reports_waste_and_an_officer_handles_it() {
     .fetch_all(&state.pool)
     .await
     .expect("trail");
+    // the phone's 13 MB camera PNG arrived as a JPEG under the server's 5 MB
+    let phone: i64 = report["metrics"]["phone_reference"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("LS-"))
+        .and_then(|n| n.parse().ok())
+        .expect("phone reference");
+    let (kind, bytes): (Option<String>, Option<i32>) =
+        sqlx::query_as("SELECT photo_type, octet_length(photo) FROM waste_reports WHERE id = $1")
+            .bind(phone)
+            .fetch_one(&state.pool)
+            .await
+            .expect("the phone report");
+    assert_eq!(kind.as_deref(), Some("image/jpeg"));
+    assert!(
+        bytes.is_some_and(|b| b > 0 && b <= 5 * 1024 * 1024),
+        "{bytes:?}"
+    );
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[1].1, "diverifikasi");
     assert_eq!(events[1].2, Some(officer));

@@ -1,13 +1,18 @@
 // /lapor: a citizen reports a waste problem without an account: a pin on the map (a click, or
-// the phone's location), a category, a short description, an optional photo and contact. The
-// receipt gives the reference (LS-<id>); looking it up (here, or /lapor?ref=LS-<id>) shows the
-// status and its history from the public report API, without anyone's contact or staff names.
+// the phone's location), a category, a short description, an optional photo (made smaller in
+// the browser when it is large) and contact. The receipt gives the reference (LS-<id>); looking
+// it up (here, or /lapor?ref=LS-<id>) shows the status and its history from the public report
+// API, without anyone's contact or staff names.
 import { api, el, t, initChrome, onLang, fmtDate } from './common.js';
 import { createMap, geojsonSource, state } from './basemap.js';
 import { trail } from './waste.js';
 
 const CATEGORIES = ['campuran', 'organik', 'plastik', 'B3', 'logam', 'kaca', 'kertas', 'lainnya'];
 const MAX_PHOTO = 5 * 1024 * 1024;
+// Phone photos are often larger than needed (and than the server takes): above this size, or
+// wider or taller than MAX_SIDE, they are re-encoded as JPEG in the browser before sending.
+const SHRINK_ABOVE = 1.5 * 1024 * 1024;
+const MAX_SIDE = 2048;
 const $ = (id) => document.getElementById(id);
 
 const form = { point: null, receipt: null, lookup: null, lookupError: '' };
@@ -62,6 +67,28 @@ $('locate').addEventListener('click', () => {
   );
 });
 
+/** The photo to send: as chosen when small enough, else re-encoded smaller; null if it cannot be. */
+async function photoToSend(file) {
+  if (file.size <= SHRINK_ABOVE && ['image/jpeg', 'image/png'].includes(file.type)) return file;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    return file.size <= MAX_PHOTO ? file : null; // not decodable here: the server will judge it
+  }
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  for (const quality of [0.85, 0.7, 0.5]) {
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
+    if (blob && blob.size <= MAX_PHOTO) return new File([blob], 'foto.jpg', { type: 'image/jpeg' });
+  }
+  return null;
+}
+
 $('report-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const msg = $('report-message');
@@ -74,8 +101,9 @@ $('report-form').addEventListener('submit', async (e) => {
     msg.textContent = t('lapor.need_category');
     return;
   }
-  const photo = $('photo').files[0];
-  if (photo && photo.size > MAX_PHOTO) {
+  const chosen = $('photo').files[0];
+  const photo = chosen ? await photoToSend(chosen) : null;
+  if (chosen && !photo) {
     msg.textContent = t('lapor.photo_big');
     return;
   }
@@ -86,6 +114,7 @@ $('report-form').addEventListener('submit', async (e) => {
   body.append('description', $('description').value.trim());
   if ($('contact').value.trim()) body.append('contact', $('contact').value.trim());
   if (photo) body.append('photo', photo, photo.name);
+  state.sentPhotoBytes = photo ? photo.size : 0;
   const send = $('send');
   send.disabled = true;
   try {

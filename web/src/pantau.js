@@ -20,6 +20,8 @@ S.renders = 0;
 
 const STATUSES = Object.keys(STATUS_COLORS);
 const CITY = '53.71';
+// the most open reports the map shows (the API's page limit), newest first
+const OPEN_LIMIT = 1000;
 
 const $ = (id) => document.getElementById(id);
 // beside a map there is room for its table
@@ -41,6 +43,14 @@ async function track(fn) {
 }
 
 const data = {}; // the last answers, kept to re-render on a language switch
+
+// Only the newest request of each kind may draw: a slow answer to an older filter is dropped.
+const latest = {};
+function ticket(kind) {
+  latest[kind] = (latest[kind] || 0) + 1;
+  const n = latest[kind];
+  return () => latest[kind] === n;
+}
 
 // ---------------------------------------------------------------- prices
 
@@ -122,6 +132,7 @@ function renderAlerts() {
 }
 
 async function loadPrices() {
+  const current = ticket('prices');
   const commodity = $('commodity').value;
   if (!commodity) return;
   const markets = chosenMarkets();
@@ -135,11 +146,13 @@ async function loadPrices() {
     q.set('to', data.latestDate);
   }
   if (!markets.length) {
+    if (!current()) return;
     data.series = { empty: true };
     renderPrices();
     return;
   }
   const { data: series } = await api(`/api/prices/series?${q}`);
+  if (!current()) return;
   data.series = series;
   renderPrices();
 }
@@ -166,8 +179,10 @@ function renderPrices() {
 }
 
 async function loadIndex() {
+  const current = ticket('index');
   const market = $('index-market').value;
   const { data: idx } = await api(`/api/prices/index${market ? `?market=${encodeURIComponent(market)}` : ''}`);
+  if (!current()) return;
   data.index = idx;
   renderIndex();
 }
@@ -236,8 +251,10 @@ async function loadStuntingUnits() {
 }
 
 async function loadStuntingTrend() {
+  const current = ticket('trend');
   const units = [CITY, $('pkm').value, $('kel').value].filter(Boolean);
   const answers = await Promise.all(units.map((u) => api(`/api/stunting/trend?unit=${encodeURIComponent(u)}`).then((r) => r.data)));
+  if (!current()) return;
   data.trend = answers;
   renderStuntingTrend();
 }
@@ -318,6 +335,7 @@ function monthsBack(to, n) {
 }
 
 async function loadWaste() {
+  const current = ticket('waste');
   const kel = $('waste-kel').value;
   const span = Number($('waste-span').value);
   const q = new URLSearchParams();
@@ -334,9 +352,10 @@ async function loadWaste() {
   const end = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
   const [summary, open] = await Promise.all([
     api(`/api/waste/summary?from=${trend.from}-01&to=${end}`).then((r) => r.data),
-    api(`/api/waste/reports?status=open&limit=1000${kel ? `&kelurahan=${encodeURIComponent(kel)}` : ''}`).then((r) => r.data),
+    api(`/api/waste/reports?status=open&limit=${OPEN_LIMIT}${kel ? `&kelurahan=${encodeURIComponent(kel)}` : ''}`).then((r) => r.data),
   ]);
   await loadKelurahanShapes();
+  if (!current()) return;
   data.waste = { trend, summary, open, kel };
   renderWaste();
 }
@@ -388,6 +407,9 @@ function renderWaste() {
       csvName: 'laporan-sampah-terbuka.csv',
       open: wide(),
     }));
+  if (open.reports.length >= OPEN_LIMIT) {
+    $('map-waste').prepend(el('p', { class: 'muted' }, t('pantau.open_newest').replace('{n}', OPEN_LIMIT)));
+  }
   register('waste-open', { count: open.reports.length, refs: open.reports.map((r) => r.reference), median_hours_to_close: median ?? null });
 }
 
