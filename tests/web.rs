@@ -209,12 +209,22 @@ async fn citizen_reports_waste_and_an_officer_handles_it() {
     )
     .await
     .expect("officer account");
+    ruang::permits::accounts::add_user(
+        &state.pool,
+        "warga@kupang.test",
+        "pemohon",
+        Some("Warga"),
+        STAFF_PASSWORD,
+    )
+    .await
+    .expect("applicant account");
     let report = browser_test_env(
         "lapor.mjs",
         &base,
         &[
             ("RUANG_STAFF_EMAIL", "planner@kupang.test"),
             ("RUANG_STAFF_PASSWORD", STAFF_PASSWORD),
+            ("RUANG_APPLICANT_EMAIL", "warga@kupang.test"),
         ],
     )
     .await;

@@ -240,6 +240,7 @@ const DICT = {
   'handling.denied': ['Peran Anda tidak dapat mengubah status laporan sampah.', 'Your role cannot change the status of waste reports.'],
   'handling.all': ['Semua', 'All'],
   'handling.empty': ['Tidak ada laporan.', 'No reports.'],
+  'handling.more': ['Muat lagi', 'Load more'],
   'handling.pick': ['Pilih laporan dari daftar atau dari peta.', 'Pick a report from the list or the map.'],
   'handling.to': ['Ubah status menjadi', 'Change the status to'],
   'handling.save': ['Simpan status', 'Save status'],

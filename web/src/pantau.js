@@ -22,6 +22,8 @@ const STATUSES = Object.keys(STATUS_COLORS);
 const CITY = '53.71';
 // the most open reports the map shows (the API's page limit), newest first
 const OPEN_LIMIT = 1000;
+// reports per page of the officers' list
+const HANDLING_PAGE = 50;
 
 const $ = (id) => document.getElementById(id);
 // beside a map there is room for its table
@@ -419,6 +421,11 @@ const handling = {
   user: null,
   current: null,
   filter: 'open',
+  kel: '',
+  reports: [],
+  hasMore: false,
+  message: '',
+  findMessage: '',
   isOfficer() {
     return !!this.user && ['planner', 'admin'].includes(this.user.role);
   },
@@ -432,8 +439,17 @@ const handling = {
       box.replaceChildren(el('p', { class: 'muted', id: 'handling-denied' }, t('handling.denied')));
       return;
     }
-    const { data: list } = await api(`/api/waste/reports?limit=100${this.filter ? `&status=${this.filter}` : ''}`);
-    this.reports = list.reports;
+    this.reports = [];
+    await this.more();
+  },
+  /** The next page of the list (newest first). */
+  async more() {
+    const q = new URLSearchParams({ limit: HANDLING_PAGE, offset: this.reports.length });
+    if (this.filter) q.set('status', this.filter);
+    if (this.kel) q.set('kelurahan', this.kel);
+    const { data: list } = await api(`/api/waste/reports?${q}`);
+    this.reports = [...this.reports, ...list.reports];
+    this.hasMore = list.reports.length === HANDLING_PAGE;
     this.render();
   },
   render() {
@@ -442,17 +458,24 @@ const handling = {
     const filter = el('select', { id: 'handling-filter', onchange: (e) => { this.filter = e.target.value; track(() => this.list()); } },
       ['open', ...STATUSES, ''].map((s) => el('option', { value: s, selected: s === this.filter }, s ? t(`status.${s}`) : t('handling.all'))));
     filter.value = this.filter;
-    const find = el('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); this.open($('handling-ref').value); } },
+    const kel = el('select', { id: 'handling-kel', onchange: (e) => { this.kel = e.target.value; track(() => this.list()); } },
+      el('option', { value: '' }, t('pantau.whole_city')),
+      (data.stKel?.units || []).slice().sort((a, b) => a.name.localeCompare(b.name)).map((u) => el('option', { value: u.code }, u.name)));
+    kel.value = this.kel || '';
+    const find = el('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); track(() => this.open($('handling-ref').value)); } },
       el('input', { id: 'handling-ref', placeholder: 'LS-123', 'aria-label': t('col.reference') }),
       el('button', { type: 'submit' }, t('lapor.find')));
     const rows = (this.reports || []).map((r) => el('tr', { class: `pick${this.current?.id === r.id ? ' active' : ''}`, dataset: { ref: r.reference }, onclick: () => track(() => this.open(r.reference)) },
       el('td', {}, r.reference), el('td', {}, el('span', { class: `badge status-${r.status}` }, t(`status.${r.status}`))),
       el('td', {}, r.category), el('td', {}, r.kelurahan?.name ?? ''), el('td', {}, fmtDate(r.reported_at))));
     box.replaceChildren(
-      el('div', { class: 'row' }, el('label', { class: 'inline' }, t('col.status'), ' ', filter), find),
+      el('div', { class: 'row' }, el('label', { class: 'inline' }, t('col.status'), ' ', filter),
+        el('label', { class: 'inline' }, t('pantau.kelurahan'), ' ', kel), find),
+      el('p', { class: 'error', id: 'handling-message' }, this.findMessage || ''),
       el('div', { class: 'scroll short' }, el('table', { id: 'handling-list' },
         el('thead', {}, el('tr', {}, ['col.reference', 'col.status', 'lapor.category', 'pantau.kelurahan', 'lapor.reported_at'].map((k) => el('th', {}, t(k))))),
-        el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 5 }, t('handling.empty')))))),
+        el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 5 }, t('handling.empty'))))),
+        this.hasMore ? el('button', { type: 'button', id: 'handling-more', onclick: () => track(() => this.more()) }, t('handling.more')) : null),
       el('div', { id: 'handling-detail' }, this.current ? this.detail(this.current) : el('p', { class: 'muted' }, t('handling.pick'))),
     );
   },
@@ -465,8 +488,9 @@ const handling = {
       const { data: r } = await api(`/api/waste/reports/${encodeURIComponent(ref.trim())}`);
       this.current = r;
       this.message = '';
+      this.findMessage = '';
     } catch (e) {
-      this.message = e.message;
+      this.findMessage = e.status === 404 ? t('lapor.not_found') : e.message;
     }
     this.render();
     $('handling-detail')?.scrollIntoView({ block: 'nearest' });

@@ -5,11 +5,14 @@
 // on with a note; the citizen looks the reference up and sees the new status and the note.
 //
 // Needs an officer account: RUANG_STAFF_EMAIL (default planner@kupang.test) with
-// RUANG_STAFF_PASSWORD.
+// RUANG_STAFF_PASSWORD; with RUANG_APPLICANT_EMAIL (same password) also checks that an
+// applicant is refused.
 import { BASE, run, newPage, waitForMapIdle, assert } from './lib.mjs';
 
 const STAFF = process.env.RUANG_STAFF_EMAIL || 'planner@kupang.test';
 const PASSWORD = process.env.RUANG_STAFF_PASSWORD || '';
+// optional: an applicant's account (same password), refused report handling
+const APPLICANT = process.env.RUANG_APPLICANT_EMAIL || '';
 // Pasar Oebobo (domain-kupang §3.4)
 const PIN = { lon: 123.60871, lat: -10.15983 };
 const NOTE = 'Petugas DLHK dijadwalkan mengangkut besok pagi';
@@ -126,6 +129,7 @@ await run('lapor', [
     assert(r.has_photo && sent > 0 && sent <= 5 * 1024 * 1024, `photo sent smaller: ${original} -> ${sent}`);
     ctx.metrics.photo_bytes = { original, sent };
     ctx.metrics.phone_reference = ref;
+    ctx.phoneRef = ref;
     // outside the city: the server's reason, in the page's language
     await context.setGeolocation({ longitude: 115.2, latitude: -8.65 });
     await page.click('#locate');
@@ -143,11 +147,30 @@ await run('lapor', [
     ctx.page = page;
     await page.goto(`${BASE}/pantau#penanganan`);
     await page.waitForFunction(() => window.__ruang && window.__ruang.dashboardMs !== null, null, { timeout: 30000 });
+    // an applicant's account may not handle reports
+    if (APPLICANT) {
+      await page.fill('#auth-email', APPLICANT);
+      await page.fill('#auth-password', PASSWORD);
+      await page.click('#auth-submit');
+      await page.waitForSelector('#handling-denied');
+      assert(await page.locator('#handling-list').count() === 0, 'no list for an applicant');
+      await page.click('#logout');
+      await page.waitForSelector('#auth-email');
+    }
     await page.fill('#auth-email', STAFF);
     await page.fill('#auth-password', PASSWORD);
     await page.click('#auth-submit');
     const row = page.locator(`#handling-list tr[data-ref="${ctx.ref}"]`);
     await row.waitFor({ timeout: 15000 });
+    // newest first, 50 at a time
+    assert(await page.locator('#handling-list tbody tr').count() === 50, 'a page of 50');
+    assert((await page.locator('#handling-list tbody tr').first().getAttribute('data-ref')) === ctx.phoneRef, 'the newest first');
+    await page.click('#handling-more');
+    await page.waitForFunction(() => document.querySelectorAll('#handling-list tbody tr').length === 100);
+    // an unknown reference is said so
+    await page.fill('#handling-ref', 'LS-987654321');
+    await page.press('#handling-ref', 'Enter');
+    await page.waitForFunction(() => document.getElementById('handling-message')?.textContent.includes('tidak ada'));
     await row.click();
     await page.waitForSelector(`#report-detail[data-ref="${ctx.ref}"]`);
     assert((await page.locator('#detail-contact').innerText()) === '0813 1111 2222', 'officers see the contact');
