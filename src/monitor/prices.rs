@@ -755,7 +755,8 @@ fn week_start(d: NaiveDate) -> NaiveDate {
 /// `GET /api/prices/series?commodity=&market=a,b&from=&to=&f=csv`: one commodity's weekly retail
 /// price per market (the mean of the week's prices, weeks starting on Monday) over at most two
 /// years, with the HET/HAP in force on each week's Monday. Without `to`, the newest price of the
-/// commodity; without `from`, 104 weeks back from there.
+/// commodity; without `from`, the 103 weeks before `to`'s week (104 weeks in all). A `from` in
+/// the middle of a week makes that first week's mean cover only the days from `from` on.
 async fn series_uncached(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -837,7 +838,7 @@ async fn series_uncached(
     let body_empty = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
         json!({"commodity": {"code": commodity.code, "name": commodity.name, "unit": commodity.unit},
                "from": from, "to": to, "weeks": [], "markets": [],
-               "reference_kind": [], "reference_min": [], "reference_max": []})
+               "reference_kind": [], "reference_min": [], "reference_max": [], "references": []})
     };
     let Some(to) = to else {
         if csv {

@@ -581,6 +581,9 @@ async function start() {
     track(async () => { await shapes; await loadWaste(); }),
   ]);
   S.dashboardMs = performance.now();
+  // a link to a section (e.g. /pantau#penanganan from the front door): the charts above it
+  // have grown since the browser scrolled there
+  document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
   onLang(renderAll);
   document.documentElement.dataset.lang = lang();
   await authBox($('auth'), (user) => {
