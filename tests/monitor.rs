@@ -1513,6 +1513,9 @@ async fn waste_trend_by_month_and_reports_looked_up_by_reference() {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["contact"], "0812 3456 789");
+    // officers see who did it (the account has no display name: its e-mail)
+    assert_eq!(v["events"][1]["actor"], "planner@kupang.id");
+    assert_eq!(v["events"][0]["actor"], Value::Null);
     let (_, seen) = get(app, &format!("/api/waste/reports/{reference}")).await;
     assert_eq!(seen["status"], "diverifikasi");
     assert_eq!(seen["next_statuses"], json!(["dijadwalkan", "ditolak"]));

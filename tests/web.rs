@@ -274,7 +274,12 @@ async fn citizen_reports_waste_and_an_officer_handles_it() {
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[1].1, "diverifikasi");
     assert_eq!(events[1].2, Some(officer));
-    assert!(events[1].3.as_deref().is_some_and(|n| n.contains("DLHK")));
+    assert!(
+        events[1]
+            .3
+            .as_deref()
+            .is_some_and(|n| n.contains("besok pagi"))
+    );
 }
 
 async fn get(base: &str, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {

@@ -3,7 +3,8 @@
 //! baru → diverifikasi → dijadwalkan → selesai, or to ditolak from any open status, each step
 //! timestamped and recorded in `waste_report_events`; a summary per kelurahan.
 //!
-//! The reporter's contact and the photo are private: only officers (`planner`, `admin`) see them.
+//! The reporter's contact, the photo and who changed a report's status are private: only
+//! officers (`planner`, `admin`) see them.
 
 use std::collections::HashMap;
 
@@ -403,17 +404,33 @@ async fn report_json(pool: &PgPool, id: i64, private: bool) -> Result<Value, Mon
         .into());
     };
     let mut v = row_json(row, private);
-    type Event = (DateTime<Utc>, Option<String>, String, Option<String>);
+    // who moved the report: for officers only, the public sees what happened, not who did it
+    type Event = (
+        DateTime<Utc>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
     let events: Vec<Event> = sqlx::query_as(
-        "SELECT at, from_status, to_status, note FROM waste_report_events
-          WHERE report_id = $1 ORDER BY at, id",
+        "SELECT e.at, e.from_status, e.to_status, e.note,
+                CASE WHEN $2 THEN coalesce(u.display_name, u.email) END
+           FROM waste_report_events e LEFT JOIN users u ON u.id = e.actor_id
+          WHERE e.report_id = $1 ORDER BY e.at, e.id",
     )
     .bind(id)
+    .bind(private)
     .fetch_all(pool)
     .await?;
     v["events"] = events
         .into_iter()
-        .map(|(at, from, to, note)| json!({"at": at, "from": from, "to": to, "note": note}))
+        .map(|(at, from, to, note, actor)| {
+            let mut e = json!({"at": at, "from": from, "to": to, "note": note});
+            if private {
+                e["actor"] = json!(actor);
+            }
+            e
+        })
         .collect();
     Ok(v)
 }

@@ -1,5 +1,6 @@
 // Shared by /pantau and /lapor: the waste report statuses with their colours and a report's
-// status history as a citizen may see it (times, statuses and notes; never who changed it).
+// status history (times, statuses and notes; who changed it only where the API tells, that is
+// to officers).
 import { el, t, fmtDate } from './common.js';
 
 export const STATUS_COLORS = {
@@ -12,7 +13,8 @@ export function trail(r) {
   if (!r.events.length) items.push(el('li', {}, `${fmtDate(r.reported_at)}: `, el('strong', {}, t('status.baru'))));
   for (const e of r.events) {
     items.push(el('li', {}, `${fmtDate(e.at)}: `, e.from ? `${t(`status.${e.from}`)} \u2192 ` : '',
-      el('strong', {}, t(`status.${e.to}`)), e.note ? ` \u2014 ${e.note}` : ''));
+      el('strong', {}, t(`status.${e.to}`)), e.note ? ` \u2014 ${e.note}` : '',
+      e.actor ? el('span', { class: 'muted' }, ` (${e.actor})`) : ''));
   }
   return el('ol', { class: 'trail', id: 'trail' }, items);
 }

@@ -15,7 +15,7 @@ const PASSWORD = process.env.RUANG_STAFF_PASSWORD || '';
 const APPLICANT = process.env.RUANG_APPLICANT_EMAIL || '';
 // Pasar Oebobo (domain-kupang §3.4)
 const PIN = { lon: 123.60871, lat: -10.15983 };
-const NOTE = 'Petugas DLHK dijadwalkan mengangkut besok pagi';
+const NOTE = 'Tim kebersihan mengangkut besok pagi';
 // 1x1 PNG
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
@@ -182,7 +182,8 @@ await run('lapor', [
     await page.fill('#status-note', NOTE);
     await page.click('#status-submit');
     await page.waitForFunction(() => document.getElementById('detail-status')?.textContent === 'Diverifikasi', null, { timeout: 15000 });
-    assert((await page.locator('#report-detail #trail').innerText()).includes(NOTE), 'the note is in the trail');
+    const staffTrail = await page.locator('#report-detail #trail').innerText();
+    assert(staffTrail.includes(NOTE) && staffTrail.includes('Petugas DLHK'), `the note and who wrote it: ${staffTrail}`);
     // the next step is offered, a closed one is not
     const next = await page.locator('#status-to option').evaluateAll((os) => os.map((o) => o.value));
     assert(JSON.stringify(next) === JSON.stringify(['dijadwalkan', 'ditolak']), `next: ${next}`);
@@ -203,7 +204,7 @@ await run('lapor', [
     const trail = await page.locator('#lookup-card #trail').innerText();
     assert(trail.includes(NOTE) && trail.includes('Baru'), `trail: ${trail}`);
     const text = await page.locator('#lookup').innerText();
-    assert(!text.includes('0813') && !text.includes('planner'), 'neither contact nor staff shown');
+    assert(!text.includes('0813') && !text.includes('planner') && !text.includes('Petugas DLHK'), 'neither contact nor staff shown');
     await page.click('#lang');
     assert((await page.locator('#lookup-status').innerText()) === 'Verified', 'English status');
     await page.click('#lang');
