@@ -276,6 +276,33 @@ function renderStuntingTrend() {
     refLines: [{ label: `${t('stunting.target')} ${fmtNumber(target, 1)}%`, value: target, color: '#2e7d32' }],
     csvName: 'stunting-tren.csv',
   });
+  fillPeriods();
+}
+
+/** The months of the city's trend, newest first, for the map's month. */
+function fillPeriods() {
+  const sel = $('stunting-period');
+  const city = data.trend?.[0];
+  if (!city || !data.stKel) return;
+  const months = city.series.filter((p) => p.measured > 0).map((p) => p.period).reverse();
+  if (sel.options.length !== months.length) {
+    sel.replaceChildren(...months.map((m) => el('option', { value: m }, m)));
+  }
+  sel.value = data.stKel.period;
+}
+
+/** The map and the Puskesmas table for the chosen month. */
+async function loadStuntingMonth() {
+  const current = ticket('month');
+  const period = encodeURIComponent($('stunting-period').value);
+  const [{ data: kel }, { data: pkm }] = await Promise.all([
+    api(`/api/stunting?by=kelurahan&period=${period}`),
+    api(`/api/stunting?by=puskesmas&period=${period}`),
+  ]);
+  if (!current()) return;
+  data.stKel = kel;
+  data.stPkm = pkm;
+  renderStuntingMap();
 }
 
 async function loadStuntingMap() {
@@ -286,7 +313,8 @@ async function loadStuntingMap() {
 function renderStuntingMap() {
   const kel = data.stKel;
   if (!kel || !data.shapes) return;
-  $('stunting-map-title').textContent = `${t('pantau.stunting_map')} ${kel.period}`;
+  $('stunting-map-title').textContent = t('pantau.stunting_map');
+  fillPeriods();
   const by = new Map(kel.units.map((u) => [u.code, u]));
   const svg = svgMap({
     areas: data.shapes,
@@ -554,6 +582,7 @@ function wire() {
   $('kel').addEventListener('change', () => track(loadStuntingTrend));
   $('waste-kel').addEventListener('change', () => track(loadWaste));
   $('waste-span').addEventListener('change', () => track(loadWaste));
+  $('stunting-period').addEventListener('change', () => track(loadStuntingMonth));
 }
 
 function renderAll() {

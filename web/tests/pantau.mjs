@@ -169,6 +169,16 @@ await run('pantau', [
     api = await getJson(`/api/stunting/trend?unit=${kel.code}`);
     same(series(c, kel.code).values, api.series.map((p) => p.prevalence_pct), 'kelurahan Oebobo');
 
+    // an earlier month on the stunting map
+    const months = (await getJson('/api/stunting/trend?unit=53.71')).series.map((p) => p.period);
+    await settle(page, () => page.selectOption('#stunting-period', months[0]));
+    c = await chart(page, 'stunting-map');
+    api = await getJson(`/api/stunting?by=kelurahan&period=${months[0]}`);
+    assert(c.period === months[0], `map month ${c.period}`);
+    for (const u of api.units) assert(c.values[u.code] === u.prevalence_pct, `${months[0]}: ${u.name}`);
+    const pkmTable = await page.locator('#pkm-table h3').innerText();
+    assert(pkmTable.endsWith(months[0]), `Puskesmas table of ${months[0]}: ${pkmTable}`);
+
     const busiest = (await getJson('/api/waste/summary')).kelurahan[0];
     await settle(page, () => page.selectOption('#waste-kel', busiest.code));
     c = await chart(page, 'waste-status');
