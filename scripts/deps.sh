@@ -61,9 +61,12 @@ if [ ! -x "$tools/venv/bin/openapi-spec-validator" ]; then
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
-# The browser pages' npm packages (MapLibre GL JS, terra-draw, playwright-core), from the lock file.
+# The browser pages' npm packages (MapLibre GL JS, terra-draw, uPlot, playwright-core), from the
+# lock file: when web/node_modules is missing, or older than the lock file (a pull or merge that
+# added a package; npm ci records what it installed in node_modules/.package-lock.json).
 web="$(dirname "$0")/../web"
-if [ -f "$web/package-lock.json" ] && [ ! -d "$web/node_modules" ]; then
+if [ -f "$web/package-lock.json" ] && { [ ! -d "$web/node_modules" ] \
+     || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; }; then
   if ! command -v npm >/dev/null; then
     echo "ruang: npm (Node.js 18 or newer) is needed for the web pages; install nodejs and npm" >&2
     exit 1

@@ -1242,3 +1242,292 @@ async fn ingest_cli() {
     assert_eq!(count(&pool, "price_observations").await, 10);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn weekly_price_series_by_market_with_reference_prices() {
+    let env = fixture("mon_series").await;
+    let app = &env.app;
+    let (s, v) = json_of(
+        app,
+        import_req("/api/prices/import", Some(&env.planner), PRICES_CSV),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // a second price in Pasar Beta's last week (a Wednesday): the week shows the mean
+    sqlx::query(
+        "INSERT INTO price_observations (market_id, commodity_id, obs_date, price_idr, level)
+         VALUES (2, 1, '2026-10-28', 14300, 'eceran')",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+
+    let (s, v) = get(app, "/api/prices/series?commodity=beras_medium").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // to: the newest price (Wed 2026-10-28); from: 103 weeks before that week's Monday
+    assert_eq!(v["to"], "2026-10-28");
+    assert_eq!(v["from"], "2024-11-04");
+    let weeks = v["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 104);
+    assert_eq!(weeks[103], "2026-10-26");
+    assert_eq!(v["commodity"]["unit"], "kg");
+    let markets: Vec<&str> = v["markets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(markets, ["pasar-a", "pasar-b"]);
+    let a = &v["markets"][0]["prices"];
+    assert_eq!(
+        a.as_array().unwrap()[98..],
+        [
+            json!(13000.0),
+            json!(13100.0),
+            json!(13000.0),
+            json!(13200.0),
+            json!(13300.0),
+            json!(13400.0)
+        ]
+    );
+    assert_eq!(a[97], Value::Null);
+    // (14100 + 14300) / 2
+    assert_eq!(v["markets"][1]["prices"][103], 14200.0);
+    assert_eq!(v["markets"][1]["prices"][102], Value::Null);
+    // the HET in force on each week's Monday: 11,500 until 2025-08-21, then 14,000
+    let i = weeks.iter().position(|w| w == "2025-08-18").unwrap();
+    assert_eq!(v["reference_max"][i], 11500.0);
+    assert_eq!(v["reference_max"][i + 1], 14000.0);
+    assert_eq!(v["reference_kind"][103], "HET");
+    assert_eq!(v["reference_min"][103], Value::Null);
+    assert_eq!(v["references"].as_array().unwrap().len(), 2);
+
+    // chosen markets by name or alias, in the order asked; a HAP range has a min and a max
+    let (s, v) = get(
+        app,
+        "/api/prices/series?commodity=cabai_merah_keriting&market=Pasar%20Beta,pasar%20alfa",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["markets"][0]["code"], "pasar-b");
+    assert_eq!(v["markets"][1]["code"], "pasar-a");
+    assert!(
+        v["markets"][0]["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(Value::is_null)
+    );
+    assert_eq!(v["markets"][1]["prices"][103], 46000.0);
+    assert_eq!(v["reference_min"][103], 37000.0);
+    assert_eq!(v["reference_max"][103], 55000.0);
+    // a short span
+    let (_, v) = get(
+        app,
+        "/api/prices/series?commodity=beras_medium&market=pasar-a&from=2026-10-05&to=2026-10-26",
+    )
+    .await;
+    assert_eq!(
+        v["weeks"],
+        json!(["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"])
+    );
+    assert_eq!(
+        v["markets"][0]["prices"],
+        json!([13000.0, 13200.0, 13300.0, 13400.0])
+    );
+
+    // CSV: one line per week, a column per market, then the reference
+    let (s, h, b) = send(
+        app,
+        Request::get("/api/prices/series?commodity=beras_medium&from=2026-10-19&f=csv")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        String::from_utf8(b).unwrap(),
+        "week,Pasar Alpha,Pasar Beta,reference_kind,reference_min,reference_max\n\
+         2026-10-19,13300,,HET,,14000\n\
+         2026-10-26,13400,14200,HET,,14000\n"
+    );
+
+    // bad input: 4xx problems in both languages
+    for (uri, status) in [
+        ("/api/prices/series", StatusCode::BAD_REQUEST),
+        ("/api/prices/series?commodity=", StatusCode::BAD_REQUEST),
+        ("/api/prices/series?commodity=emas", StatusCode::NOT_FOUND),
+        (
+            "/api/prices/series?commodity=beras_medium&market=pasar-z",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/prices/series?commodity=beras_medium&from=2026-02-30",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/prices/series?commodity=beras_medium&from=2026-10-01&to=2026-09-01",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/prices/series?commodity=beras_medium&from=2024-01-01&to=2026-01-01",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/prices/series?commodity=beras_medium&f=xml",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (s, v) = get(app, uri).await;
+        assert_eq!(s, status, "{uri}: {v}");
+        problem(&v, status);
+    }
+    let many = vec!["pasar-a"; 51].join(",");
+    let (s, _) = get(
+        app,
+        &format!("/api/prices/series?commodity=beras_medium&market={many}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // no prices at all for a commodity: an empty series, not an error
+    let (s, v) = get(
+        app,
+        "/api/prices/series?commodity=gula_pasir&market=pasar-b",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["weeks"], json!([]));
+}
+
+#[tokio::test]
+async fn waste_trend_by_month_and_reports_looked_up_by_reference() {
+    let env = fixture("mon_waste_trend").await;
+    let app = &env.app;
+    // times in WITA (UTC+8): the third report is made on 1 October in Kupang, still
+    // 30 September in UTC, and counts for October
+    sqlx::raw_sql(
+        "INSERT INTO waste_reports (category, kelurahan_code, geom, status, reported_at, verified_at,
+                                    scheduled_at, closed_at) VALUES
+          ('plastik', '53.71.01.1002', ST_SetSRID(ST_MakePoint(123.57, -10.17), 4326), 'selesai',
+           '2026-09-10 10:00+08', '2026-09-10 12:00+08', '2026-09-10 14:00+08', '2026-09-11 10:00+08'),
+          ('organik', '53.71.01.1001', ST_SetSRID(ST_MakePoint(123.52, -10.17), 4326), 'selesai',
+           '2026-09-20 08:00+08', '2026-09-20 09:00+08', '2026-09-21 09:00+08', '2026-09-22 08:00+08'),
+          ('campuran', '53.71.01.1002', ST_SetSRID(ST_MakePoint(123.57, -10.17), 4326), 'baru',
+           '2026-10-01 00:30+08', NULL, NULL, NULL),
+          ('kaca', '53.71.01.1001', ST_SetSRID(ST_MakePoint(123.52, -10.17), 4326), 'ditolak',
+           '2026-10-15 08:00+08', '2026-10-15 13:00+08', NULL, '2026-10-15 13:00+08')",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+
+    let (s, v) = get(app, "/api/waste/trend?from=2026-08&to=2026-10").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let m = v["months"].as_array().unwrap();
+    assert_eq!(m.len(), 3);
+    assert_eq!(m[0]["period"], "2026-08");
+    assert_eq!(m[0]["reported"], 0);
+    assert_eq!(m[0]["median_hours_to_close"], Value::Null);
+    // September: two done, after 24 h and 48 h
+    assert_eq!(m[1]["reported"], 2);
+    assert_eq!(m[1]["by_status"]["selesai"], 2);
+    assert_eq!(m[1]["median_hours_to_close"], 36.0);
+    // October: the one of 1 October WITA (new) and a rejected one (not closed work)
+    assert_eq!(m[2]["reported"], 2);
+    assert_eq!(m[2]["by_status"]["baru"], 1);
+    assert_eq!(m[2]["by_status"]["ditolak"], 1);
+    assert_eq!(m[2]["median_hours_to_close"], Value::Null);
+    // the same as the summary over the same days
+    let (_, sum) = get(app, "/api/waste/summary?from=2026-09-01&to=2026-10-01").await;
+    assert_eq!(sum["city"]["by_status"], m[1]["by_status"]);
+    assert_eq!(
+        sum["city"]["median_hours_to_close"],
+        m[1]["median_hours_to_close"]
+    );
+
+    // one kelurahan
+    let (_, v) = get(
+        app,
+        "/api/waste/trend?from=2026-09&to=2026-10&kelurahan=53.71.01.1002",
+    )
+    .await;
+    assert_eq!(v["kelurahan"]["name"], "Nunbaun Sabu");
+    assert_eq!(v["months"][0]["by_status"]["selesai"], 1);
+    assert_eq!(v["months"][0]["median_hours_to_close"], 24.0);
+    assert_eq!(v["months"][1]["by_status"]["baru"], 1);
+    // defaults: the year up to the month of the newest report
+    let (_, v) = get(app, "/api/waste/trend").await;
+    assert_eq!(
+        (v["from"].as_str(), v["to"].as_str()),
+        (Some("2025-11"), Some("2026-10"))
+    );
+    assert_eq!(v["months"].as_array().unwrap().len(), 12);
+
+    for (uri, status) in [
+        ("/api/waste/trend?from=2026-13", StatusCode::BAD_REQUEST),
+        ("/api/waste/trend?to=oktober", StatusCode::BAD_REQUEST),
+        (
+            "/api/waste/trend?from=2026-10&to=2026-09",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/waste/trend?from=2020-01&to=2026-01",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/waste/trend?kelurahan=53.71.99", StatusCode::NOT_FOUND),
+    ] {
+        let (s, v) = get(app, uri).await;
+        assert_eq!(s, status, "{uri}: {v}");
+        problem(&v, status);
+    }
+
+    // a citizen's report: the receipt's reference finds it, without anyone's contact
+    let (s, v) = json_of(app, report_json(123.57, -10.17, "plastik")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let reference = format!("LS-{id}");
+    assert_eq!(v["reference"], reference.as_str());
+    assert_eq!(v["next_statuses"], json!(["diverifikasi", "ditolak"]));
+    let (s, by_ref) = get(app, &format!("/api/waste/reports/{reference}")).await;
+    assert_eq!(s, StatusCode::OK, "{by_ref}");
+    assert_eq!(by_ref["id"], id);
+    assert!(by_ref.get("contact").is_none(), "{by_ref}");
+    let (_, lower) = get(app, &format!("/api/waste/reports/ls-{id}")).await;
+    assert_eq!(lower["id"], id);
+    // an officer moves it on with a note; the citizen sees the status and the note, and
+    // neither who did it nor the contact
+    let (s, v) = json_of(
+        app,
+        status_req(
+            id,
+            Some(&env.planner),
+            json!({"status": "diverifikasi", "note": "Petugas DLHK menuju lokasi"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["contact"], "0812 3456 789");
+    // officers see who did it (the account has no display name: its e-mail)
+    assert_eq!(v["events"][1]["actor"], "planner@kupang.id");
+    assert_eq!(v["events"][0]["actor"], Value::Null);
+    let (_, seen) = get(app, &format!("/api/waste/reports/{reference}")).await;
+    assert_eq!(seen["status"], "diverifikasi");
+    assert_eq!(seen["next_statuses"], json!(["dijadwalkan", "ditolak"]));
+    assert_eq!(seen["events"][1]["note"], "Petugas DLHK menuju lokasi");
+    let text = seen.to_string();
+    assert!(
+        !text.contains("0812") && !text.contains("actor") && !text.contains("planner@"),
+        "{text}"
+    );
+    for bad in ["LS-", "LS-x1", "XS-1", "LS-999999"] {
+        let (s, v) = get(app, &format!("/api/waste/reports/{bad}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{bad}: {v}");
+        problem(&v, StatusCode::NOT_FOUND);
+    }
+}

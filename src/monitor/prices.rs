@@ -31,6 +31,7 @@ pub fn routes(cache: super::cache::Shared) -> Router<AppState> {
         .route("/api/prices/alerts", get(alerts))
         .route("/api/prices/index", get(index))
         .route("/api/prices/disparity", get(disparity))
+        .route("/api/prices/series", get(series))
         .layer(Extension(cache))
         .route("/api/prices/import", post(import_http))
 }
@@ -209,31 +210,36 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
         .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
 }
 
+/// A market by id, code, name or alias; 404 with the closest names otherwise.
+fn resolve_market(idx: &NameIndex<i32>, m: &str) -> Result<i32, ApiError> {
+    idx.get(m).ok_or_else(|| {
+        let s = idx.suggest(m);
+        ApiError::not_found(
+            &format!(
+                "Pasar {m:?}{}",
+                if s.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (maksud Anda: {}?)", s.join(", "))
+                }
+            ),
+            &format!(
+                "The market {m:?}{}",
+                if s.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean: {}?)", s.join(", "))
+                }
+            ),
+        )
+    })
+}
+
 async fn filter_of(pool: &PgPool, q: &HashMap<String, String>) -> Result<Filter, MonitorError> {
     let mut f = Filter::default();
     if let Some(m) = q.get("market").filter(|s| !s.trim().is_empty()) {
         let idx = market_index(pool).await?;
-        f.market = Some(idx.get(m).ok_or_else(|| {
-            let s = idx.suggest(m);
-            ApiError::not_found(
-                &format!(
-                    "Pasar {m:?}{}",
-                    if s.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (maksud Anda: {}?)", s.join(", "))
-                    }
-                ),
-                &format!(
-                    "The market {m:?}{}",
-                    if s.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (did you mean: {}?)", s.join(", "))
-                    }
-                ),
-            )
-        })?);
+        f.market = Some(resolve_market(&idx, m)?);
     }
     if let Some(c) = q.get("commodity").filter(|s| !s.trim().is_empty()) {
         let idx = commodity_index(pool).await?;
@@ -256,6 +262,44 @@ async fn filter_of(pool: &PgPool, q: &HashMap<String, String>) -> Result<Filter,
         })?);
     }
     Ok(f)
+}
+
+/// Every HET/HAP reference row.
+async fn references(pool: &PgPool) -> Result<Vec<Reference>, sqlx::Error> {
+    Ok(sqlx::query_as::<
+        _,
+        (
+            i32,
+            i32,
+            String,
+            Option<f64>,
+            f64,
+            NaiveDate,
+            Option<NaiveDate>,
+            String,
+        ),
+    >(
+        "SELECT id, commodity_id, kind, price_min::float8, price_max::float8, valid_from,
+                valid_until, legal_basis FROM reference_prices",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(
+        |(id, commodity_id, kind, price_min, price_max, valid_from, valid_until, legal_basis)| {
+            Reference {
+                commodity_id,
+                kind,
+                price_min,
+                price_max,
+                valid_from,
+                valid_until,
+                legal_basis,
+                id,
+            }
+        },
+    )
+    .collect())
 }
 
 /// Figures and alert levels of every market × commodity that matches the filter.
@@ -292,40 +336,7 @@ async fn compute(pool: &PgPool, f: &Filter) -> Result<Vec<Item>, sqlx::Error> {
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let refs: Vec<Reference> = sqlx::query_as::<
-        _,
-        (
-            i32,
-            i32,
-            String,
-            Option<f64>,
-            f64,
-            NaiveDate,
-            Option<NaiveDate>,
-            String,
-        ),
-    >(
-        "SELECT id, commodity_id, kind, price_min::float8, price_max::float8, valid_from,
-                valid_until, legal_basis FROM reference_prices",
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(
-        |(id, commodity_id, kind, price_min, price_max, valid_from, valid_until, legal_basis)| {
-            Reference {
-                commodity_id,
-                kind,
-                price_min,
-                price_max,
-                valid_from,
-                valid_until,
-                legal_basis,
-                id,
-            }
-        },
-    )
-    .collect();
+    let refs = references(pool).await?;
     let mut series: BTreeMap<(i32, i32), Vec<Obs>> = BTreeMap::new();
     for (m, c, date, price) in rows {
         series.entry((m, c)).or_default().push(Obs { date, price });
@@ -712,6 +723,239 @@ async fn index_uncached(
         "market": f.market,
         "method": METHOD,
         "series": series,
+    }))
+    .into_response())
+}
+
+/// Longest span `GET /api/prices/series` answers: two years (and the leap day).
+pub const MAX_SERIES_DAYS: i64 = 731;
+
+async fn series(
+    State(state): State<AppState>,
+    Extension(cache): Extension<super::cache::Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    let key = super::cache::key(&uri, &headers);
+    cache
+        .get_or(&state.pool, &headers, key, || {
+            series_uncached(State(state.clone()), q, headers.clone())
+        })
+        .await
+}
+
+/// The Monday that starts the ISO week of `d`.
+fn week_start(d: NaiveDate) -> NaiveDate {
+    d - chrono::Duration::days(i64::from(
+        chrono::Datelike::weekday(&d).num_days_from_monday(),
+    ))
+}
+
+/// `GET /api/prices/series?commodity=&market=a,b&from=&to=&f=csv`: one commodity's weekly retail
+/// price per market (the mean of the week's prices, weeks starting on Monday) over at most two
+/// years, with the HET/HAP in force on each week's Monday. Without `to`, the newest price of the
+/// commodity; without `from`, the 103 weeks before `to`'s week (104 weeks in all). A `from` in
+/// the middle of a week makes that first week's mean cover only the days from `from` on.
+async fn series_uncached(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, MonitorError> {
+    let csv = csv_wanted(&q, &headers)?;
+    let pool = &state.pool;
+    let Some(c) = q.get("commodity").filter(|s| !s.trim().is_empty()) else {
+        return Err(ApiError::bad_request(
+            "Parameter commodity wajib diisi, misalnya commodity=beras_medium.",
+            "The parameter commodity is required, e.g. commodity=beras_medium.",
+        )
+        .into());
+    };
+    let f = filter_of(pool, &HashMap::from([("commodity".to_owned(), c.clone())])).await?;
+    let commodity_id = f.commodity.unwrap_or_default();
+    let commodity = commodities(pool)
+        .await?
+        .into_iter()
+        .find(|x| x.id == commodity_id)
+        .ok_or_else(|| {
+            ApiError::not_found(&format!("Komoditas {c:?}"), &format!("The commodity {c:?}"))
+        })?;
+    let mut chosen: Vec<i32> = Vec::new();
+    if let Some(list) = q.get("market").filter(|s| !s.trim().is_empty()) {
+        let names: Vec<&str> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if names.len() > 50 {
+            return Err(bad_param(
+                "market",
+                list,
+                "paling banyak 50 pasar",
+                "at most 50 markets",
+            )
+            .into());
+        }
+        let idx = market_index(pool).await?;
+        for m in names {
+            let id = resolve_market(&idx, m)?;
+            if !chosen.contains(&id) {
+                chosen.push(id);
+            }
+        }
+    }
+    let date = |k: &str| -> Result<Option<NaiveDate>, ApiError> {
+        match q.get(k).filter(|s| !s.trim().is_empty()) {
+            None => Ok(None),
+            Some(v) => parse_date(v).map(Some).ok_or_else(|| {
+                bad_param(
+                    k,
+                    v,
+                    "tulis tanggal sebagai YYYY-MM-DD",
+                    "write the date as YYYY-MM-DD",
+                )
+            }),
+        }
+    };
+    let (from, to) = (date("from")?, date("to")?);
+    let markets_filter = (!chosen.is_empty()).then_some(&chosen);
+    let to = match to {
+        Some(t) => Some(t),
+        None => {
+            sqlx::query_scalar::<_, Option<NaiveDate>>(
+                "SELECT max(obs_date) FROM price_observations
+              WHERE level = 'eceran' AND commodity_id = $1
+                AND ($2::int4[] IS NULL OR market_id = ANY($2))
+                AND ($3::date IS NULL OR obs_date >= $3)",
+            )
+            .bind(commodity_id)
+            .bind(markets_filter)
+            .bind(from)
+            .fetch_one(pool)
+            .await?
+        }
+    };
+    let body_empty = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+        json!({"commodity": {"code": commodity.code, "name": commodity.name, "unit": commodity.unit},
+               "from": from, "to": to, "weeks": [], "markets": [],
+               "reference_kind": [], "reference_min": [], "reference_max": [], "references": []})
+    };
+    let Some(to) = to else {
+        if csv {
+            return Ok(super::csv_response(
+                "week\n".to_owned(),
+                "harga-mingguan.csv",
+            ));
+        }
+        return Ok(Json(body_empty(from, None)).into_response());
+    };
+    let from = from.unwrap_or_else(|| week_start(to) - chrono::Duration::weeks(103));
+    if from > to {
+        return Err(ApiError::bad_request(
+            format!("Tanggal from ({from}) sesudah to ({to})."),
+            format!("The date from ({from}) is after to ({to})."),
+        )
+        .into());
+    }
+    if (to - from).num_days() >= MAX_SERIES_DAYS {
+        return Err(ApiError::bad_request(
+            format!("Rentang {from}..{to} lebih dari dua tahun; persempit from/to."),
+            format!("The span {from}..{to} is longer than two years; narrow from/to."),
+        )
+        .into());
+    }
+    let rows: Vec<(NaiveDate, i32, f64)> = sqlx::query_as(
+        "SELECT date_trunc('week', obs_date)::date, market_id, avg(price_idr)::float8
+           FROM price_observations
+          WHERE level = 'eceran' AND commodity_id = $1
+            AND ($2::int4[] IS NULL OR market_id = ANY($2))
+            AND obs_date BETWEEN $3 AND $4
+          GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(commodity_id)
+    .bind(markets_filter)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    let mut weeks = Vec::new();
+    let mut w = week_start(from);
+    while w <= to {
+        weeks.push(w);
+        w += chrono::Duration::weeks(1);
+    }
+    let all_markets = markets(pool).await?;
+    let market_ids: Vec<i32> = if chosen.is_empty() {
+        all_markets
+            .iter()
+            .map(|m| m.id)
+            .filter(|id| rows.iter().any(|r| r.1 == *id))
+            .collect()
+    } else {
+        chosen
+    };
+    let mut price: HashMap<(i32, NaiveDate), f64> = HashMap::new();
+    for (w, m, p) in rows {
+        price.insert((m, w), r2(p));
+    }
+    let refs = references(pool).await?;
+    let on_week: Vec<Option<&Reference>> = weeks
+        .iter()
+        .map(|w| reference_on(&refs, commodity_id, *w))
+        .collect();
+    let columns: Vec<(&Market, Vec<Option<f64>>)> = market_ids
+        .iter()
+        .filter_map(|id| all_markets.iter().find(|m| m.id == *id))
+        .map(|m| {
+            (
+                m,
+                weeks
+                    .iter()
+                    .map(|w| price.get(&(m.id, *w)).copied())
+                    .collect(),
+            )
+        })
+        .collect();
+    if csv {
+        let mut wtr = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["week".to_owned()];
+        header.extend(columns.iter().map(|(m, _)| m.name.clone()));
+        header.extend(["reference_kind", "reference_min", "reference_max"].map(str::to_owned));
+        let _ = wtr.write_record(&header);
+        for (i, w) in weeks.iter().enumerate() {
+            let mut rec = vec![w.to_string()];
+            rec.extend(
+                columns
+                    .iter()
+                    .map(|(_, p)| p[i].map(|x| x.to_string()).unwrap_or_default()),
+            );
+            let r = on_week[i];
+            rec.push(r.map(|r| r.kind.clone()).unwrap_or_default());
+            rec.push(
+                r.and_then(|r| r.price_min)
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+            );
+            rec.push(r.map(|r| r.price_max.to_string()).unwrap_or_default());
+            let _ = wtr.write_record(&rec);
+        }
+        let body = String::from_utf8(wtr.into_inner().unwrap_or_default()).unwrap_or_default();
+        return Ok(super::csv_response(body, "harga-mingguan.csv"));
+    }
+    let mut used: Vec<&Reference> = on_week.iter().flatten().copied().collect();
+    used.sort_by_key(|r| (r.valid_from, r.id));
+    used.dedup_by_key(|r| r.id);
+    Ok(Json(json!({
+        "commodity": {"code": commodity.code, "name": commodity.name, "unit": commodity.unit},
+        "from": from,
+        "to": to,
+        "weeks": weeks,
+        "markets": columns.iter().map(|(m, p)| json!({"id": m.id, "code": m.code, "name": m.name, "prices": p})).collect::<Vec<_>>(),
+        "reference_kind": on_week.iter().map(|r| r.map(|r| r.kind.clone())).collect::<Vec<_>>(),
+        "reference_min": on_week.iter().map(|r| r.and_then(|r| r.price_min)).collect::<Vec<_>>(),
+        "reference_max": on_week.iter().map(|r| r.map(|r| r.price_max)).collect::<Vec<_>>(),
+        "references": used.iter().map(|r| json!({"kind": r.kind, "price_min": r.price_min, "price_max": r.price_max,
+            "valid_from": r.valid_from, "valid_until": r.valid_until, "legal_basis": r.legal_basis})).collect::<Vec<_>>(),
     }))
     .into_response())
 }

@@ -3,7 +3,8 @@
 //! baru → diverifikasi → dijadwalkan → selesai, or to ditolak from any open status, each step
 //! timestamped and recorded in `waste_report_events`; a summary per kelurahan.
 //!
-//! The reporter's contact and the photo are private: only officers (`planner`, `admin`) see them.
+//! The reporter's contact, the photo and who changed a report's status are private: only
+//! officers (`planner`, `admin`) see them.
 
 use std::collections::HashMap;
 
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/waste/reports/{id}/photo", get(photo))
         .route("/api/waste/reports/{id}/status", post(set_status))
         .route("/api/waste/summary", get(summary))
+        .route("/api/waste/trend", get(trend))
 }
 
 /// The statuses a report may move to from `from`.
@@ -380,6 +382,8 @@ fn row_json(r: ReportRow, private: bool) -> Value {
         "lon": r.6, "lat": r.7, "status": r.8, "reported_at": r.9,
         "verified_at": r.10, "scheduled_at": r.11, "closed_at": r.12,
         "has_photo": r.13, "version": r.14,
+        "reference": reference(r.0),
+        "next_statuses": next_statuses(&r.8),
     });
     if private {
         v["contact"] = json!(r.3);
@@ -400,17 +404,33 @@ async fn report_json(pool: &PgPool, id: i64, private: bool) -> Result<Value, Mon
         .into());
     };
     let mut v = row_json(row, private);
-    type Event = (DateTime<Utc>, Option<String>, String, Option<String>);
+    // who moved the report: for officers only, the public sees what happened, not who did it
+    type Event = (
+        DateTime<Utc>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
     let events: Vec<Event> = sqlx::query_as(
-        "SELECT at, from_status, to_status, note FROM waste_report_events
-          WHERE report_id = $1 ORDER BY at, id",
+        "SELECT e.at, e.from_status, e.to_status, e.note,
+                CASE WHEN $2 THEN coalesce(u.display_name, u.email) END
+           FROM waste_report_events e LEFT JOIN users u ON u.id = e.actor_id
+          WHERE e.report_id = $1 ORDER BY e.at, e.id",
     )
     .bind(id)
+    .bind(private)
     .fetch_all(pool)
     .await?;
     v["events"] = events
         .into_iter()
-        .map(|(at, from, to, note)| json!({"at": at, "from": from, "to": to, "note": note}))
+        .map(|(at, from, to, note, actor)| {
+            let mut e = json!({"at": at, "from": from, "to": to, "note": note});
+            if private {
+                e["actor"] = json!(actor);
+            }
+            e
+        })
         .collect();
     Ok(v)
 }
@@ -430,13 +450,28 @@ async fn one(
     Ok(Json(report_json(&state.pool, id, is_officer(&caller)).await?).into_response())
 }
 
+/// The reference a citizen gets on the receipt and looks the report up with: `LS-<id>`.
+pub fn reference(id: i64) -> String {
+    format!("LS-{id}")
+}
+
+/// A report id from the path: the number, or the reference (`LS-12`, `ls-12`).
 fn parse_id(s: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
-        ApiError::not_found(
-            &format!("Laporan sampah {s:?}"),
-            &format!("Waste report {s:?}"),
-        )
-    })
+    let t = s.trim();
+    let digits = match t.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("LS-") => &t[3..],
+        _ => t,
+    };
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                &format!("Laporan sampah {s:?}"),
+                &format!("Waste report {s:?}"),
+            )
+        })
 }
 
 /// `GET /api/waste/reports?status=&kelurahan=&limit=&offset=`, newest first.
@@ -735,6 +770,138 @@ async fn summary(
     .into_response())
 }
 
+/// Most months `GET /api/waste/trend` answers.
+pub const MAX_TREND_MONTHS: i32 = 60;
+
+/// `GET /api/waste/trend?from=YYYY-MM&to=YYYY-MM&kelurahan=CODE`: per month of reporting
+/// (WITA), the reports made, how many of them are in each status now and the median hours from
+/// report to `selesai` of those closed (as in the summary). Without `to`, the month of the
+/// newest report; without `from`, 11 months before `to` (a year).
+async fn trend(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, MonitorError> {
+    use chrono::{Datelike, Months, NaiveDate};
+    let month = |k: &str| -> Result<Option<NaiveDate>, ApiError> {
+        match q.get(k).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(v) => super::stunting::parse_period(v).map(Some).ok_or_else(|| {
+                super::bad_param(
+                    k,
+                    v,
+                    "tulis bulan sebagai YYYY-MM",
+                    "write the month as YYYY-MM",
+                )
+            }),
+        }
+    };
+    let (from, to) = (month("from")?, month("to")?);
+    let kel = q.get("kelurahan").filter(|s| !s.is_empty());
+    let kel_name: Option<(String, String)> = match kel {
+        None => None,
+        Some(code) => Some(
+            sqlx::query_as(
+                "SELECT code, name FROM admin_areas WHERE level = 'kelurahan' AND code = $1",
+            )
+            .bind(code)
+            .fetch_optional(&state.pool)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    &format!("Kelurahan {code:?}"),
+                    &format!("The kelurahan {code:?}"),
+                )
+            })?,
+        ),
+    };
+    let to = match to {
+        Some(t) => t,
+        None => {
+            let newest: Option<NaiveDate> = sqlx::query_scalar(
+                "SELECT date_trunc('month', max(reported_at) AT TIME ZONE 'Asia/Makassar')::date
+                   FROM waste_reports",
+            )
+            .fetch_one(&state.pool)
+            .await?;
+            newest.unwrap_or_else(|| {
+                let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+                today.with_day(1).unwrap_or(today)
+            })
+        }
+    };
+    let from = from.unwrap_or_else(|| to.checked_sub_months(Months::new(11)).unwrap_or(to));
+    let span = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
+    if span < 1 {
+        return Err(ApiError::bad_request(
+            format!(
+                "Bulan from ({}) sesudah to ({}).",
+                super::stunting::fmt_period(from),
+                super::stunting::fmt_period(to)
+            ),
+            format!(
+                "The month from ({}) is after to ({}).",
+                super::stunting::fmt_period(from),
+                super::stunting::fmt_period(to)
+            ),
+        )
+        .into());
+    }
+    if span > MAX_TREND_MONTHS {
+        return Err(ApiError::bad_request(
+            format!("Paling banyak {MAX_TREND_MONTHS} bulan sekaligus; persempit from/to."),
+            format!("At most {MAX_TREND_MONTHS} months at once; narrow from/to."),
+        )
+        .into());
+    }
+    type Row = (NaiveDate, i64, i64, i64, i64, i64, i64, Option<f64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH months AS (
+             SELECT generate_series($1::date, $2::date, interval '1 month')::date AS m),
+         r AS (
+             SELECT date_trunc('month', reported_at AT TIME ZONE 'Asia/Makassar')::date AS m,
+                    status, reported_at, closed_at
+               FROM waste_reports
+              WHERE reported_at >= ($1::date::timestamp AT TIME ZONE 'Asia/Makassar')
+                AND reported_at < (($2::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Makassar')
+                AND ($3::text IS NULL OR kelurahan_code = $3))
+         SELECT months.m, count(r.m),
+                count(r.m) FILTER (WHERE r.status = 'baru'),
+                count(r.m) FILTER (WHERE r.status = 'diverifikasi'),
+                count(r.m) FILTER (WHERE r.status = 'dijadwalkan'),
+                count(r.m) FILTER (WHERE r.status = 'selesai'),
+                count(r.m) FILTER (WHERE r.status = 'ditolak'),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.closed_at - r.reported_at) / 3600.0)
+                    FILTER (WHERE r.status = 'selesai')
+           FROM months LEFT JOIN r ON r.m = months.m
+          GROUP BY months.m ORDER BY months.m",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(kel)
+    .fetch_all(&state.pool)
+    .await?;
+    let months: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "period": super::stunting::fmt_period(r.0),
+                "reported": r.1,
+                "by_status": {"baru": r.2, "diverifikasi": r.3, "dijadwalkan": r.4,
+                              "selesai": r.5, "ditolak": r.6},
+                "median_hours_to_close": r.7.map(|h| super::calc::round_to(h, 1)),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "from": super::stunting::fmt_period(from),
+        "to": super::stunting::fmt_period(to),
+        "kelurahan": kel_name.map(|(code, name)| json!({"code": code, "name": name})),
+        "statuses": STATUSES,
+        "months": months,
+    }))
+    .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -745,6 +912,18 @@ mod tests {
         assert!(next_statuses("selesai").is_empty());
         assert!(next_statuses("ditolak").is_empty());
         assert!(!next_statuses("baru").contains(&"selesai"));
+    }
+
+    #[test]
+    fn references_parse_back() {
+        assert_eq!(reference(42), "LS-42");
+        assert_eq!(parse_id("LS-42").ok(), Some(42));
+        assert_eq!(parse_id("ls-42").ok(), Some(42));
+        assert_eq!(parse_id(" 42 ").ok(), Some(42));
+        assert!(parse_id("LS-").is_err());
+        assert!(parse_id("LS-0").is_err());
+        assert!(parse_id("XX-42").is_err());
+        assert!(parse_id("é").is_err());
     }
 
     #[test]

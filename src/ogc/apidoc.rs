@@ -473,6 +473,32 @@ pub fn paths() -> Value {
         },
     );
     add(
+        "/api/prices/series",
+        "get",
+        Op {
+            id: "getPriceSeries",
+            tag: "Monitoring",
+            summary: "One commodity's weekly price per market, with the HET/HAP in force",
+            params: vec![
+                p_query_required("commodity", "Commodity code or name."),
+                p_query(
+                    "market",
+                    "Markets (id, code or name), comma-separated; all by default.",
+                ),
+                p_query("from", "YYYY-MM-DD; 104 weeks before `to` by default."),
+                p_query(
+                    "to",
+                    "YYYY-MM-DD; the newest price by default. At most two years.",
+                ),
+                f(),
+            ],
+            body: &[],
+            ok: ("200", CSV_OR_JSON),
+            errors: &["400", "404"],
+            auth: false,
+        },
+    );
+    add(
         "/api/prices/import",
         "post",
         Op {
@@ -526,7 +552,7 @@ pub fn paths() -> Value {
         Op {
             id: "getWasteReport",
             tag: "Monitoring",
-            summary: "One waste report with its timeline",
+            summary: "One waste report with its timeline (by id or reference LS-<id>)",
             params: vec![report()],
             body: &[],
             ok: ("200", JSON),
@@ -573,6 +599,24 @@ pub fn paths() -> Value {
             body: &[],
             ok: ("200", JSON),
             errors: &["400"],
+            auth: false,
+        },
+    );
+    add(
+        "/api/waste/trend",
+        "get",
+        Op {
+            id: "getWasteTrend",
+            tag: "Monitoring",
+            summary: "Waste reports per month by status, median time to close",
+            params: vec![
+                p_query("from", "YYYY-MM; 11 months before `to` by default."),
+                p_query("to", "YYYY-MM; the month of the newest report by default."),
+                p_query("kelurahan", "Kelurahan code."),
+            ],
+            body: &[],
+            ok: ("200", JSON),
+            errors: &["400", "404"],
             auth: false,
         },
     );
@@ -659,6 +703,16 @@ pub fn paths() -> Value {
             "/verifikasi",
             "pageVerifikasi",
             "Staff queue and verification",
+        ),
+        (
+            "/pantau",
+            "pagePantau",
+            "Monitoring dashboard: prices, stunting, waste; staff handling of waste reports",
+        ),
+        (
+            "/lapor",
+            "pageLapor",
+            "Citizens report waste and look a report up by its reference",
         ),
     ] {
         add(

@@ -1,4 +1,5 @@
-//! HTML pages of the OGC API for people in a browser: landing, conformance, API, collections,
+//! HTML pages of the OGC API for people in a browser (the landing page `/` is the front door of
+//! `crate::web::front`): conformance, API, collections,
 //! a collection, its queryables, a page of items and one item. Maps are inline SVG drawn from
 //! the features' GeoJSON (no script, no tiles); the full interactive map is `/peta`.
 
@@ -36,39 +37,6 @@ fn page(title: &str, body: &str) -> String {
          <a href=\"/peta\">Peta / map</a><a href=\"/api?f=html\">API</a></nav>\
          <h1>{t}</h1>{body}</body></html>",
         t = esc(title)
-    )
-}
-
-/// `/`: what the server holds and where to go.
-pub fn landing(counts: &[(&str, &str, &str, i64)]) -> String {
-    let mut rows = String::new();
-    for (t, id, en, n) in counts {
-        let link = if super::collections::find(t).is_some() {
-            format!("<a href=\"/collections/{t}/items?f=html\">{}</a>", esc(id))
-        } else {
-            esc(id)
-        };
-        rows.push_str(&format!(
-            "<tr><td>{link}</td><td lang=\"en\">{}</td><td class=\"n\">{n}</td></tr>",
-            esc(en)
-        ));
-    }
-    page(
-        "ruang — Kota Kupang",
-        &format!(
-            "<p>Server data spasial Kota Kupang: zonasi RDTR, persetujuan ruang, kesehatan, harga \
-             pangan dan sampah. <span lang=\"en\">Spatial data server for Kota Kupang: zoning, \
-             permits, health, food prices and waste.</span></p>\
-             <ul><li><a href=\"/peta\">Peta / map</a></li>\
-             <li><a href=\"/ajukan\">Ajukan persetujuan ruang / apply for a spatial-use permit</a></li>\
-             <li><a href=\"/verifikasi\">Verifikasi permohonan / verify applications</a></li>\
-             <li><a href=\"/collections?f=html\">Koleksi data (OGC API - Features) / data collections</a></li>\
-             <li><a href=\"/api?f=html\">API (OpenAPI 3.0)</a> · <a href=\"/api\">JSON</a></li>\
-             <li><a href=\"/conformance?f=html\">Kelas kesesuaian / conformance</a></li></ul>\
-             <h2>Data</h2><table>{rows}</table>\
-             <p><a href=\"/healthz\">/healthz</a> · <a href=\"/readyz\">/readyz</a> · \
-             <a href=\"/?f=json\">JSON</a></p>"
-        ),
     )
 }
 

@@ -152,7 +152,9 @@ const DATASETS: &[(&str, &str, &str)] = &[
     ("waste_reports", "Laporan sampah", "Waste reports"),
 ];
 
-/// `GET /`: the landing page (links to the API definition, conformance and data).
+/// `GET /`: the landing page (links to the API definition, conformance and data); browsers get
+/// the city's front door ([`crate::web::front::front_door`]) with the same links below the
+/// services.
 pub async fn landing(
     State(state): State<AppState>,
     Query(raw): Query<Vec<(String, String)>>,
@@ -194,7 +196,7 @@ pub async fn landing(
         })
         .collect();
     if format == Format::Html {
-        return Ok(Html(html::landing(&counts)).into_response());
+        return Ok(Html(crate::web::front::front_door(&counts)).into_response());
     }
     let datasets: serde_json::Map<String, Value> = counts
         .iter()

@@ -1,13 +1,16 @@
 //! The browser pages from `web/`: the planners' map (`/peta`), the applicants' page (`/ajukan`),
-//! the verifiers' page (`/verifikasi`) and the plans page (`/rencana`), with their npm assets, and the place search the map
-//! uses (`/api/places`).
+//! the verifiers' page (`/verifikasi`), the plans page (`/rencana`), the monitoring dashboard (`/pantau`) and the citizens'
+//! waste report page (`/lapor`), with their npm assets, the front door (`/` for browsers, see
+//! [`front_door`]) and the place search the map uses (`/api/places`).
 //!
 //! Files are read from `web_dir` (default `web/`) at request time, so the binary carries no copy:
-//! - `/peta`, `/ajukan`, `/verifikasi`, `/rencana`: `web/pages/<name>.html`;
+//! - `/peta`, `/ajukan`, `/verifikasi`, `/rencana`, `/pantau`, `/lapor`: `web/pages/<name>.html`;
 //! - `/assets/app/...`: the pages' own scripts and styles in `web/src/`;
 //! - `/assets/vendor/<package>/...`: the `dist` folder of one of the npm packages named in
 //!   [`VENDOR`], installed by `npm ci` in `web/` (`make deps` does that). The pages load them as
 //!   ES modules through an import map; nothing comes from a CDN.
+
+pub mod front;
 
 use std::path::{Path as FsPath, PathBuf};
 
@@ -25,7 +28,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// The pages served at `/<name>` from `web/pages/<name>.html`.
-pub const PAGES: &[&str] = &["peta", "ajukan", "verifikasi", "rencana"];
+pub const PAGES: &[&str] = &["peta", "ajukan", "verifikasi", "rencana", "pantau", "lapor"];
 
 /// npm packages whose `dist` folder is served at `/assets/vendor/<name>/`: (URL name, folder
 /// under `web/node_modules`).
@@ -38,6 +41,7 @@ pub const VENDOR: &[(&str, &str)] = &[
     ),
     ("shpjs", "shpjs/dist"),
     ("togeojson", "@tmcw/togeojson/dist"),
+    ("uplot", "uplot/dist"),
 ];
 
 /// The page and asset routes.
@@ -47,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ajukan", get(ajukan))
         .route("/verifikasi", get(verifikasi))
         .route("/rencana", get(rencana))
+        .route("/pantau", get(pantau))
+        .route("/lapor", get(lapor))
         .route("/assets/app/{*path}", get(app_asset))
         .route("/assets/vendor/{package}/{*path}", get(vendor_asset))
         .route("/api/places", get(places))
@@ -66,6 +72,14 @@ async fn verifikasi(State(state): State<AppState>) -> Response {
 
 async fn rencana(State(state): State<AppState>) -> Response {
     page(&state.config.web_dir, "rencana").await
+}
+
+async fn pantau(State(state): State<AppState>) -> Response {
+    page(&state.config.web_dir, "pantau").await
+}
+
+async fn lapor(State(state): State<AppState>) -> Response {
+    page(&state.config.web_dir, "lapor").await
 }
 
 async fn page(web_dir: &FsPath, name: &str) -> Response {
