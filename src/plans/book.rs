@@ -104,6 +104,9 @@ pub struct Catalogue {
     pub subzone_aliases: HashMap<String, String>,
     /// KBLI code → Indonesian title.
     pub activities: BTreeMap<String, String>,
+    /// KBLI code → search keywords (comma separated): the regulation's activity names that are
+    /// not KBLI titles ("rumah tinggal" for 68111) are matched against them too.
+    pub activity_keywords: BTreeMap<String, String>,
     /// Condition codes the target plan has now (used when the book carries no condition table).
     pub plan_conditions: HashSet<String>,
 }
@@ -502,6 +505,7 @@ pub fn read(
         TableKind::Itbx => 3,
     });
     let mut known_kbli: BTreeMap<String, String> = cat.activities.clone();
+    let mut keywords: BTreeMap<String, String> = cat.activity_keywords.clone();
     let mut known_codes: Option<HashSet<String>> = None;
     for (k, s, first) in kinds {
         let headers = &s.rows[first];
@@ -520,6 +524,9 @@ pub fn read(
                 let acts = read_activities(s, first, &mut e);
                 for a in &acts {
                     known_kbli.insert(a.kbli_code.clone(), a.title.clone());
+                    if book.activity_columns.keywords || !keywords.contains_key(&a.kbli_code) {
+                        keywords.insert(a.kbli_code.clone(), a.keywords.clone());
+                    }
                 }
                 book.activities = Some(acts);
             }
@@ -531,7 +538,15 @@ pub fn read(
             TableKind::Intensity => book.intensity = Some(read_intensity(s, first, cat, &mut e)),
             TableKind::Itbx => {
                 let codes = known_codes.as_ref().unwrap_or(&cat.plan_conditions);
-                book.itbx = Some(read_itbx(s, first, cat, &known_kbli, codes, &mut e));
+                book.itbx = Some(read_itbx(
+                    s,
+                    first,
+                    cat,
+                    &known_kbli,
+                    &keywords,
+                    codes,
+                    &mut e,
+                ));
             }
         }
         errors.extend(e.list);
@@ -625,6 +640,7 @@ fn read_itbx(
     first: usize,
     cat: &Catalogue,
     kbli: &BTreeMap<String, String>,
+    keywords: &BTreeMap<String, String>,
     codes: &HashSet<String>,
     e: &mut Errors,
 ) -> Itbx {
@@ -684,11 +700,32 @@ fn read_itbx(
             }
         }
     }
-    // activity names → KBLI (titles, normalised)
-    let by_title: HashMap<String, &str> = kbli
-        .iter()
-        .map(|(c, t)| (crate::monitor::csvin::norm_name(t), c.as_str()))
-        .collect();
+    // activity names → KBLI: titles, then keyword phrases that name one code only
+    let norm = crate::monitor::csvin::norm_name;
+    let mut by_title: HashMap<String, &str> =
+        kbli.iter().map(|(c, t)| (norm(t), c.as_str())).collect();
+    let mut phrases: HashMap<String, Option<&str>> = HashMap::new();
+    for (c, kw) in keywords {
+        for p in kw.split([',', ';']) {
+            let p = norm(p.split('(').next().unwrap_or(""));
+            if p.len() < 3 || by_title.contains_key(&p) {
+                continue;
+            }
+            phrases
+                .entry(p)
+                .and_modify(|v| {
+                    if *v != Some(c.as_str()) {
+                        *v = None
+                    }
+                })
+                .or_insert(Some(c.as_str()));
+        }
+    }
+    for (p, c) in phrases {
+        if let Some(c) = c {
+            by_title.insert(p, c);
+        }
+    }
     let mut itbx = Itbx {
         columns: columns.iter().map(|(_, c)| c.clone()).collect(),
         ..Default::default()
@@ -1375,6 +1412,12 @@ mod tests {
         );
         c.activities
             .insert("56102".into(), "Rumah/Warung Makan".into());
+        c.activity_keywords.insert(
+            "68111".into(),
+            "rumah tinggal, hunian, kos (bukan KBLI)".into(),
+        );
+        c.activity_keywords
+            .insert("56102".into(), "warung makan, kos".into());
         c.plan_conditions = ["T1", "B2"].iter().map(|s| s.to_string()).collect();
         c
     }
@@ -1462,6 +1505,7 @@ mod tests {
                 &["Kegiatan", "KBLI", "K-1", "R-2"],
                 &["Rumah", "68111", "T2", "I"],
                 &["", "56102", "B3", "T1"],
+                &["Rumah Tinggal", "", "I", "I"],
             ],
         );
         let cond = sheet(
@@ -1482,6 +1526,33 @@ mod tests {
             ],
         );
         let cover = sheet("Sampul", &[&["RDTR Kota Kupang"], &["Lampiran"]]);
+        // a keyword names 68111 (already listed: a repeated row); "kos" names two codes, no match
+        let errs = read(
+            &[itbx.clone(), cond.clone(), intensity.clone()],
+            &cat(),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(
+            errs[0].detail_en.contains("68111 is already in row 2"),
+            "{errs:#?}"
+        );
+        let mut itbx = itbx;
+        itbx.rows[3][0] = "Kos".into();
+        let errs = read(
+            &[itbx.clone(), cond.clone(), intensity.clone()],
+            &cat(),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            errs[0].detail_en.contains("matches no KBLI title"),
+            "{errs:#?}"
+        );
+        itbx.rows.pop();
         let book = read(&[cover, itbx, cond, intensity], &cat(), None, None).unwrap();
         let m = book.itbx.unwrap();
         assert_eq!(m.columns, ["K-1", "R-2"]);

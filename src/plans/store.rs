@@ -141,12 +141,14 @@ pub async fn catalogue(
             .entry(code.replace('-', ""))
             .or_insert(code);
     }
-    for r in sqlx::query("SELECT kbli_code, title FROM activities")
+    for r in sqlx::query("SELECT kbli_code, title, keywords FROM activities")
         .fetch_all(&mut *conn)
         .await?
     {
-        c.activities
-            .insert(r.try_get("kbli_code")?, r.try_get("title")?);
+        let code: String = r.try_get("kbli_code")?;
+        c.activity_keywords
+            .insert(code.clone(), r.try_get("keywords")?);
+        c.activities.insert(code, r.try_get("title")?);
     }
     if let Some(id) = plan_id {
         for r in sqlx::query("SELECT code FROM rule_conditions WHERE plan_id = $1")
