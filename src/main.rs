@@ -32,6 +32,26 @@ struct GlobalArgs {
     /// Use this PostgreSQL + PostGIS database instead of the embedded one.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Hot standbys of DATABASE_URL for tiles, items pages, monitoring reads and the rule set
+    /// (comma-separated URLs).
+    #[arg(
+        long,
+        global = true,
+        env = "RUANG_DATABASE_READ_URLS",
+        hide_env_values = true
+    )]
+    database_read_urls: Option<String>,
+    /// Serve GET /metrics (Prometheus) on this separate address, e.g. 127.0.0.1:9187.
+    #[arg(long, global = true, env = "RUANG_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
+    /// Also serve GET /metrics on the public address to requests with this bearer token.
+    #[arg(
+        long,
+        global = true,
+        env = "RUANG_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     /// Folder of the embedded PostgreSQL cluster [default: ./data/pg].
     #[arg(long, global = true, env = "RUANG_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -292,6 +312,9 @@ fn main() -> ExitCode {
         config_file: g.config.clone(),
         bind,
         database_url: g.database_url.clone(),
+        database_read_urls: g.database_read_urls.clone(),
+        metrics_bind: g.metrics_bind,
+        metrics_token: g.metrics_token.clone(),
         data_dir: g.data_dir.clone(),
         pg_port: g.pg_port,
         pg_bindir: g.pg_bindir.clone(),
@@ -1024,6 +1047,31 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
             return Err(e.into());
         }
     };
+    // Metrics on their own address, when configured; bound before serving so a busy port
+    // stops the start.
+    if let Some(maddr) = state.config.metrics_bind {
+        let ml = tokio::net::TcpListener::bind(maddr).await;
+        let ml = match ml {
+            Ok(l) => l,
+            Err(e) => {
+                handle.close().await?;
+                return Err(CliError::Bind {
+                    addr: maddr,
+                    reason: format!("{e} (metrics_bind)"),
+                });
+            }
+        };
+        let metrics = ruang::metrics::private_router(state.clone());
+        tracing::info!(
+            "serving metrics on http://{}/metrics",
+            ml.local_addr().unwrap_or(maddr)
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(ml, metrics).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let app = ruang::app(state);
     tracing::info!("serving on http://{addr}");
     // TCP_NODELAY: a streamed response ends with a small final chunk; without it, Nagle and

@@ -480,6 +480,8 @@ async fn prices(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             prices_uncached(State(state.clone()), q, headers.clone())
@@ -516,6 +518,8 @@ async fn alerts(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             alerts_uncached(State(state.clone()), q, headers.clone())
@@ -583,6 +587,8 @@ async fn disparity(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             disparity_uncached(State(state.clone()), q)
@@ -609,6 +615,8 @@ async fn index(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             index_uncached(State(state.clone()), q, headers.clone())
