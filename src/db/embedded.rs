@@ -339,14 +339,18 @@ impl Cluster {
         Ok(())
     }
 
-    /// Removes a `postmaster.pid` and socket lock file whose process is gone.
+    /// Removes a `postmaster.pid` and socket lock file whose process is gone. The socket lock
+    /// is also stale when it names a live postmaster other than this folder's: a copy of
+    /// another cluster's folder (a base backup, a standby) carries that cluster's lock.
     fn clear_stale_lock(&self) -> Result<bool, ClusterError> {
         let mut removed = false;
         let pidfile = self.data_dir.join("postmaster.pid");
         let lock = self.data_dir.join(format!(".s.PGSQL.{}.lock", self.port()));
-        for file in [pidfile, lock] {
+        let own = self.postmaster_pid().filter(|p| is_postgres_process(*p));
+        for (file, is_lock) in [(pidfile, false), (lock, true)] {
             if let Some(pid) = read_pid(&file)
                 && is_postgres_process(pid)
+                && (!is_lock || own == Some(pid))
             {
                 continue;
             }

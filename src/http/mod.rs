@@ -16,9 +16,9 @@
 //!    their security headers, a NUL in the address (400) or in a JSON body string (422 naming
 //!    the field) is refused before any handler runs;
 //! 10. CORS: any origin may read, POST JSON to the public endpoints (`/api/check`), and edit
-//!    with a bearer token (OGC API - Features Part 4: PUT, PATCH, DELETE with `If-Match` and
-//!    `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
-//!    (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
+//!     with a bearer token (OGC API - Features Part 4: PUT, PATCH, DELETE with `If-Match` and
+//!     `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
+//!     (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
 
 pub mod guard;
 pub mod limit;
