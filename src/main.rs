@@ -256,6 +256,12 @@ enum DbAction {
     Status,
     /// Print a connection URL for ruang's database (psql accepts it).
     Url,
+    /// Take a base backup of the cluster (pg_basebackup with its WAL, checked against its
+    /// manifest) into DIR, a new or empty folder. Starts the cluster for it if needed.
+    Backup { dir: PathBuf },
+    /// Replace the cluster's data with the backup in DIR (checked first; the current data
+    /// folder is kept beside it as <data folder>.before-restore-<time>).
+    Restore { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -889,6 +895,43 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
             });
         }
         DbAction::Url => println!("{}", cluster.url()),
+        DbAction::Backup { dir } => {
+            if cluster.status() == Status::NotInitialised {
+                return Err(CliError::Other(format!(
+                    "there is no cluster in {} to back up",
+                    cluster.data_dir().display()
+                )));
+            }
+            let c = cluster.clone();
+            let started = blocking(move || c.start()).await?;
+            let c = cluster.clone();
+            let result = blocking(move || c.backup(&dir)).await;
+            if started {
+                let c = cluster.clone();
+                blocking(move || c.stop()).await?;
+            }
+            let r = result?;
+            println!(
+                "backed up the cluster in {} to {} ({:.1} MB in {:.1} s, verified)",
+                cluster.data_dir().display(),
+                r.dir.display(),
+                r.bytes as f64 / 1e6,
+                r.elapsed.as_secs_f64()
+            );
+        }
+        DbAction::Restore { dir } => {
+            let c = cluster.clone();
+            let r = blocking(move || c.restore(&dir)).await?;
+            if let Some(kept) = &r.kept {
+                println!("the previous data folder is kept as {}", kept.display());
+            }
+            println!(
+                "restored the cluster in {} in {:.1} s; it is {}",
+                cluster.data_dir().display(),
+                r.elapsed.as_secs_f64(),
+                if r.running { "running" } else { "stopped" }
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
