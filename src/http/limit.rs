@@ -1,7 +1,14 @@
 //! Who the client is, and how many requests it may make: one [`ClientIp`] rule and one
-//! per-address token bucket ([`RateLimiter`]) for every limiter (`POST /api/check`, waste
-//! reports, self-registration; the login throttle counts failures per [`ClientIp`] too), and one
-//! 429 shape ([`too_many_requests`]).
+//! per-address token bucket for every limiter (`POST /api/check`, waste reports,
+//! self-registration; the login throttle counts failures per [`ClientIp`] too), and one 429
+//! shape ([`too_many_requests`]).
+//!
+//! Across several nodes: a [`Limit::shared`] limit (self-registration, waste reports) keeps its
+//! buckets in the database (`rate_limits`, migration 0011), taken in one statement, so it holds
+//! for all nodes together; if that statement fails (the database is unreachable) the node falls
+//! back to its own in-memory bucket. A [`Limit::new`] limit (`POST /api/check`, 1000/s by
+//! default) stays in memory per node: a database write per check would put every check on the
+//! primary and undo the read scaling, so with N nodes a client gets up to N times the rate.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -106,9 +113,16 @@ impl RateLimiter {
     }
 }
 
+/// The primary pool, put into every request's extensions by the router, for shared limits.
+#[derive(Clone)]
+pub struct SharedBuckets(pub sqlx::PgPool);
+
 /// A limiter for one route, with the words of its 429.
 pub struct Limit {
     limiter: RateLimiter,
+    /// `Some(scope)`: buckets in the database under this name (see the module docs).
+    scope: Option<&'static str>,
+    taken: std::sync::atomic::AtomicU64,
     code: &'static str,
     /// What is being limited, in Indonesian and English ("pemeriksaan", "checks").
     what_id: &'static str,
@@ -124,11 +138,111 @@ impl Limit {
     ) -> Arc<Limit> {
         Arc::new(Limit {
             limiter: RateLimiter::new(rate_per_sec),
+            scope: None,
+            taken: Default::default(),
             code,
             what_id,
             what_en,
         })
     }
+
+    /// A limit that holds across every node on the database (buckets in `rate_limits` under
+    /// `scope`), with the node's own bucket as the fallback when the database cannot be asked.
+    pub fn shared(
+        scope: &'static str,
+        rate_per_sec: f64,
+        code: &'static str,
+        what_id: &'static str,
+        what_en: &'static str,
+    ) -> Arc<Limit> {
+        Arc::new(Limit {
+            limiter: RateLimiter::new(rate_per_sec),
+            scope: Some(scope),
+            taken: Default::default(),
+            code,
+            what_id,
+            what_en,
+        })
+    }
+
+    /// `None` when the request may go on, else the seconds to wait.
+    async fn take(&self, ip: IpAddr, db: Option<&SharedBuckets>) -> Option<u64> {
+        let (Some(scope), Some(db)) = (self.scope, db) else {
+            return self.limiter.take(ip);
+        };
+        if self.limiter.rate <= 0.0 {
+            return None;
+        }
+        match take_shared(&db.0, scope, ip, self.limiter.rate, self.limiter.burst).await {
+            Ok(wait) => {
+                // now and then, forget buckets that have filled up again
+                let n = self
+                    .taken
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n % 1000 == 999 {
+                    let pool = db.0.clone();
+                    let (rate, burst) = (self.limiter.rate, self.limiter.burst);
+                    tokio::spawn(async move {
+                        let _ = sqlx::query(
+                            "DELETE FROM rate_limits WHERE scope = $1
+                                AND tokens + EXTRACT(epoch FROM now() - at) * $2 >= $3",
+                        )
+                        .bind(scope)
+                        .bind(rate)
+                        .bind(burst)
+                        .execute(&pool)
+                        .await;
+                    });
+                }
+                wait
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, scope, "shared rate limit unavailable; using this node's");
+                self.limiter.take(ip)
+            }
+        }
+    }
+}
+
+/// Takes one token of (`scope`, `ip`)'s bucket in the database: `None` when taken, else the
+/// seconds until one is there. One statement, so two nodes cannot both take the last token.
+pub async fn take_shared(
+    pool: &sqlx::PgPool,
+    scope: &str,
+    ip: IpAddr,
+    rate: f64,
+    burst: f64,
+) -> Result<Option<u64>, sqlx::Error> {
+    let taken: Option<f64> = sqlx::query_scalar(
+        "INSERT INTO rate_limits AS r (scope, client, tokens, at)
+         VALUES ($1, $2::inet, $4 - 1, now())
+         ON CONFLICT (scope, client) DO UPDATE
+            SET tokens = LEAST($4, r.tokens + EXTRACT(epoch FROM now() - r.at) * $3) - 1,
+                at = now()
+          WHERE LEAST($4, r.tokens + EXTRACT(epoch FROM now() - r.at) * $3) >= 1
+         RETURNING tokens",
+    )
+    .bind(scope)
+    .bind(ip.to_string())
+    .bind(rate)
+    .bind(burst)
+    .fetch_optional(pool)
+    .await?;
+    if taken.is_some() {
+        return Ok(None);
+    }
+    let have: Option<f64> = sqlx::query_scalar(
+        "SELECT LEAST($4, tokens + EXTRACT(epoch FROM now() - at) * $3)
+           FROM rate_limits WHERE scope = $1 AND client = $2::inet",
+    )
+    .bind(scope)
+    .bind(ip.to_string())
+    .bind(rate)
+    .bind(burst)
+    .fetch_optional(pool)
+    .await?;
+    let have = have.unwrap_or(0.0);
+    Ok(Some(((1.0 - have) / rate).ceil().max(1.0) as u64))
 }
 
 /// Middleware: 429 once the client address (see [`ClientIp`]) has used its requests.
@@ -138,7 +252,8 @@ pub async fn rate_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    match limit.limiter.take(ip) {
+    let db = req.extensions().get::<SharedBuckets>().cloned();
+    match limit.take(ip, db.as_ref()).await {
         None => next.run(req).await,
         Some(wait) => too_many_requests(
             limit.code,

@@ -92,6 +92,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::reject_nul))
         .layer(middleware::from_fn(guard::html_headers))
         .layer(middleware::from_fn(guard::limit_uri))
+        // the primary pool, for the rate limits that hold across nodes (`limit::Limit::shared`)
+        .layer(axum::Extension(limit::SharedBuckets(state.pool.clone())))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
