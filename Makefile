@@ -5,7 +5,7 @@ CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 BIND ?= 127.0.0.1:8080
 
-.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-monitor bench-import bench-features
+.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-monitor bench-import bench-features bench-scale
 
 deps:
 	@scripts/deps.sh
@@ -55,3 +55,5 @@ bench-import: deps
 	scripts/bench-import.sh
 bench-features: deps
 	scripts/bench-features.sh
+bench-scale: deps
+	scripts/bench-scale.sh

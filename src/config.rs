@@ -41,6 +41,9 @@ pub struct FileConfig {
     pub metrics_bind: Option<SocketAddr>,
     /// Serve `GET /metrics` on the public address too, to requests with this bearer token.
     pub metrics_token: Option<String>,
+    /// Reverse proxies (addresses or blocks, `10.0.0.0/24`) besides loopback whose
+    /// `X-Forwarded-For` names the client.
+    pub trusted_proxies: Option<Vec<String>>,
     pub data_dir: Option<PathBuf>,
     pub pg_port: Option<u16>,
     pub pg_bindir: Option<PathBuf>,
@@ -162,6 +165,8 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// Bearer token for `/metrics` on the public address (`None`: not served there).
     pub metrics_token: Option<Token>,
+    /// Proxies besides loopback whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::http::limit::Cidr>,
     pub data_dir: PathBuf,
     /// TCP port for the embedded cluster; `None` means Unix socket only.
     pub pg_port: Option<u16>,
@@ -210,6 +215,7 @@ impl Default for Config {
             replica_max_lag: Duration::from_secs(5),
             metrics_bind: None,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
             data_dir: PathBuf::from("data/pg"),
             pg_port: None,
             pg_bindir: None,
@@ -300,7 +306,15 @@ impl Config {
         .filter(|s| !s.is_empty())
         .map(Secret::new)
         .collect();
+        let trusted_proxies = file
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| ConfigError::Invalid(format!("trusted_proxies: {e}")))?;
         let cfg = Config {
+            trusted_proxies,
             bind: over.bind.or(file.bind).unwrap_or(d.bind),
             database_url,
             database_read_urls,

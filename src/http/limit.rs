@@ -23,12 +23,73 @@ use axum::response::{IntoResponse, Response};
 
 use crate::permits::PermitError;
 
-/// The client address of a request: the socket peer, except that behind a reverse proxy on the
-/// same machine (a loopback peer) the last address of `X-Forwarded-For` (the one that proxy
-/// added) is used, so that clients are not all counted as the proxy. `0.0.0.0` when the server
-/// runs without connect info (tests that do not set it).
+/// The client address of a request: the socket peer, except that behind a trusted reverse
+/// proxy (a loopback peer, or one in `trusted_proxies`) the last address of `X-Forwarded-For`
+/// (the one that proxy added) is used, so that clients are not all counted as the proxy.
+/// `0.0.0.0` when the server runs without connect info (tests that do not set it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
+
+/// Proxies besides loopback whose `X-Forwarded-For` is believed (config `trusted_proxies`),
+/// put into every request's extensions by the router.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Arc<Vec<Cidr>>);
+
+/// An address block, `10.0.0.0/8` or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (a, p) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let addr: IpAddr = a
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or block"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix length must be 0..={max}"))?,
+            None => max,
+        };
+        Ok(Cidr { addr, prefix })
+    }
+}
+
+impl Cidr {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |ip: IpAddr| -> Option<(u128, u8)> {
+            match ip {
+                IpAddr::V4(v) => Some((u128::from(u32::from(v)) << 96, 32)),
+                IpAddr::V6(v) => match v.to_ipv4_mapped() {
+                    Some(v4) => Some((u128::from(u32::from(v4)) << 96, 32)),
+                    None => Some((u128::from(v), 128)),
+                },
+            }
+        };
+        let (Some((a, la)), Some((b, lb))) = (bits(self.addr), bits(ip)) else {
+            return false;
+        };
+        if la != lb {
+            return false;
+        }
+        let p = u32::from(self.prefix);
+        if p == 0 {
+            return true;
+        }
+        let mask = u128::MAX << (128 - p);
+        a & mask == b & mask
+    }
+}
 
 impl ClientIp {
     pub fn of(parts: &Parts) -> ClientIp {
@@ -36,6 +97,13 @@ impl ClientIp {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
+        let trusted = |p: IpAddr| {
+            p.is_loopback()
+                || parts
+                    .extensions
+                    .get::<TrustedProxies>()
+                    .is_some_and(|t| t.0.iter().any(|c| c.contains(p)))
+        };
         let forwarded = parts
             .headers
             .get("x-forwarded-for")
@@ -43,7 +111,7 @@ impl ClientIp {
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok());
         ClientIp(match (peer, forwarded) {
-            (Some(p), Some(f)) if p.is_loopback() => f,
+            (Some(p), Some(f)) if trusted(p) => f,
             (Some(p), _) => p,
             (None, _) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         })
@@ -297,6 +365,34 @@ mod tests {
                 .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
         }
         p
+    }
+
+    #[test]
+    fn a_configured_proxy_is_trusted_like_a_local_one() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut p = parts(Some("10.0.3.7:5000"), Some("1.2.3.4, 36.80.1.2"));
+        assert_eq!(ClientIp::of(&p).0, ip("10.0.3.7"), "not trusted by default");
+        p.extensions.insert(TrustedProxies(Arc::new(vec![
+            "10.0.3.0/24".parse().unwrap(),
+        ])));
+        assert_eq!(ClientIp::of(&p).0, ip("36.80.1.2"));
+        let mut q = parts(Some("10.0.4.7:5000"), Some("36.80.1.2"));
+        q.extensions.insert(TrustedProxies(Arc::new(vec![
+            "10.0.3.0/24".parse().unwrap(),
+        ])));
+        assert_eq!(ClientIp::of(&q).0, ip("10.0.4.7"), "outside the block");
+        let c: Cidr = "2001:db8::/32".parse().unwrap();
+        assert!(c.contains(ip("2001:db8::1")) && !c.contains(ip("2001:db9::1")));
+        assert!(!c.contains(ip("10.0.0.1")));
+        assert!(
+            "10.0.0.1"
+                .parse::<Cidr>()
+                .unwrap()
+                .contains(ip("::ffff:10.0.0.1"))
+        );
+        assert!("0.0.0.0/0".parse::<Cidr>().unwrap().contains(ip("8.8.8.8")));
+        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
+        assert!("proxy.example".parse::<Cidr>().is_err());
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::limit_uri))
         // the primary pool, for the rate limits that hold across nodes (`limit::Limit::shared`)
         .layer(axum::Extension(limit::SharedBuckets(state.pool.clone())))
+        .layer(axum::Extension(limit::TrustedProxies(std::sync::Arc::new(
+            state.config.trusted_proxies.clone(),
+        ))))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
