@@ -555,6 +555,23 @@ mod tests {
     }
 
     #[test]
+    fn the_deployment_example_is_a_valid_config() {
+        let file = FileConfig::parse(include_str!("../deploy/ruang.toml")).unwrap();
+        let over = Overrides {
+            database_url: Some("postgresql://ruang:pw@10.0.0.21/ruang".into()),
+            database_read_urls: Some("postgresql://ruang:pw@10.0.0.22/ruang".into()),
+            ..Default::default()
+        };
+        let cfg = Config::merge(file, over).unwrap();
+        assert_eq!(cfg.trusted_proxies.len(), 2);
+        assert!(cfg.metrics_bind.is_some());
+        assert!(!cfg.demo_on_first_start);
+        let bad = FileConfig::parse("trusted_proxies = [\"10.0.0.0/40\"]").unwrap();
+        let err = Config::merge(bad, Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
+    }
+
+    #[test]
     fn the_tile_pool_follows_the_cores_unless_configured() {
         let d = Config::default();
         assert!((4..=32).contains(&d.tile_db_connections));
