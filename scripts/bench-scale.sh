@@ -101,17 +101,31 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 wrk_on() { # urls port conns -> RESULT line
   URLS="$1" wrk -t"$THREADS" -c"$3" -d"${DUR}s" --latency -s bench/urls.lua "http://127.0.0.1:$2" 2>&1 | grep '^RESULT'
 }
+# CPU ticks (1/100 s) used so far by a process, or by every process of a cluster.
+ticks_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cluster_ticks() {
+  local pm; pm=$(head -1 "$1/postmaster.pid")
+  { echo "$pm"; pgrep -P "$pm"; } | while read -r p; do ticks_of "$p"; done | awk '{s+=$1} END {print s+0}'
+}
 reads() { curl -s http://127.0.0.1:9197/metrics | sed -n "s/^ruang_db_reads_total{target=\"$1\"} //p"; }
 
 rm -f "$work"/*.runs
 r0=$(reads replica); p0=$(reads primary)
 for kind in tiles items; do
   for r in $(seq 1 "$RUNS"); do
-    wrk_on "$work/$kind.txt" 8095 "$CONN" >> "$work/$kind-one.runs"
+    n0=$(ticks_of "${pids[0]}"); d0=$(cluster_ticks "$pgdir")
+    line=$(wrk_on "$work/$kind.txt" 8095 "$CONN")
+    n1=$(ticks_of "${pids[0]}"); d1=$(cluster_ticks "$pgdir")
+    req=$(echo "$line" | field requests)
+    echo "$line node_us=$(( (n1 - n0) * 10000 / (req > 0 ? req : 1) )) db_us=$(( (d1 - d0) * 10000 / (req > 0 ? req : 1) ))" >> "$work/$kind-one.runs"
     half=$((CONN / 2))
+    s0=$(cluster_ticks "$standby")
     wrk_on "$work/$kind.txt" 8096 "$half" > "$work/a.out" & a=$!
     wrk_on "$work/$kind.txt" 8097 "$half" > "$work/b.out" & b=$!
     wait $a $b
+    s1=$(cluster_ticks "$standby")
+    breq=$(field requests < "$work/b.out")
+    echo "standby_us=$(( (s1 - s0) * 10000 / (breq > 0 ? breq : 1) ))" >> "$work/$kind-standby.cpu"
     # the pair's throughput is the sum, its latency the worse of the two
     python3 - "$work/a.out" "$work/b.out" >> "$work/$kind-two.runs" <<'EOF'
 import re, sys
@@ -148,6 +162,11 @@ setups alternated. Tiles: the same $ntiles distinct z14-z17 \`city\` tiles; item
 | tiles | 2 nodes, primary + standby | $(row tiles two) |
 | items | 1 node, primary | $(row items one) |
 | items | 2 nodes, primary + standby | $(row items two) |
+
+CPU per request on the single node (median): tiles $(field node_us < "$work/tiles-one.runs" | median) µs in ruang +
+$(field db_us < "$work/tiles-one.runs" | median) µs in PostgreSQL; items pages $(field node_us < "$work/items-one.runs" | median) µs in ruang +
+$(field db_us < "$work/items-one.runs" | median) µs in PostgreSQL. The standby's PostgreSQL per request of the replica node (replay
+included): tiles $(field standby_us < "$work/tiles-standby.cpu" | median) µs, items $(field standby_us < "$work/items-standby.cpu" | median) µs.
 
 Command: \`DUR=$DUR RUNS=$RUNS CONN=$CONN make bench-scale\`.
 EOT
