@@ -403,6 +403,33 @@ fn two_nodes_a_streaming_standby_fence_and_fallback() {
         let page = metrics(&client, &metrics_b).await;
         assert_eq!(metric(&page, "ruang_replica_behind_fence{replica=\"replica0\"}"), 1.0, "{page}");
 
+        // Read your own write through the replica node: stunting counts imported through B
+        // (no change notification covers them) are in B's very next answer, not the standby's.
+        let kelurahan: String = sqlx::query_scalar(
+            "SELECT code FROM admin_areas WHERE level = 'kelurahan' ORDER BY code LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let r = client
+            .post(format!("{base_b}/api/stunting/import"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(format!(
+                "period,unit,measured,severely_stunted,stunted,normal\n2019-01,{kelurahan},100,5,10,85\n"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let r = client
+            .get(format!("{base_b}/api/stunting?period=2019-01&by=city"))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["city"]["measured"], 100, "node B read its own import: {v}");
+
         // Replay resumes: B reads from the standby again.
         sqlx::query("SELECT pg_wal_replay_resume()")
             .execute(&replica)

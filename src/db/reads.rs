@@ -25,6 +25,11 @@
 //! - A read that fails on a replica because the replica is unreachable marks it down and is run
 //!   again on the primary ([`ReadRouter::read`]), so a replica that stops costs no error; the
 //!   monitor brings it back once it answers again.
+//! - After a successful write request (any method but GET, HEAD, OPTIONS answered 2xx) the node
+//!   raises the fence to the primary's WAL position before the answer leaves
+//!   ([`fence_after_write`]): a client that writes through a node and then reads through the
+//!   same node sees its write, also in items pages and monitoring reads, which no change
+//!   notification covers.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -334,6 +339,44 @@ impl ReadRouter {
             }
         }
     }
+}
+
+impl ReadRouter {
+    /// Raises the fence to the primary's current WAL position (nothing without replicas).
+    pub async fn fence_now(&self) -> Result<(), sqlx::Error> {
+        if self.replicas.is_empty() {
+            return Ok(());
+        }
+        let lsn: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+            .fetch_one(&self.primary)
+            .await?;
+        if let Some(n) = parse_lsn(&lsn) {
+            self.fence.raise(n);
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// Middleware: after a successful write request, raises the fence before answering (see the
+/// module contract). Does nothing without replicas or for reads.
+pub async fn fence_after_write(
+    axum::extract::State(reads): axum::extract::State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if write
+        && reads.has_replicas()
+        && res.status().is_success()
+        && let Err(e) = reads.fence_now().await
+    {
+        // The write is done; its reads may lag until the change feed raises the fence.
+        tracing::debug!(error = %e, "cannot read the primary's WAL position after a write");
+    }
+    res
 }
 
 /// Recent primary WAL positions with the time they were read, oldest first.

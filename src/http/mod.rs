@@ -93,6 +93,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::html_headers))
         .layer(middleware::from_fn(guard::limit_uri))
         // the primary pool, for the rate limits that hold across nodes (`limit::Limit::shared`)
+        .layer(middleware::from_fn_with_state(
+            state.reads.clone(),
+            crate::db::reads::fence_after_write,
+        ))
         .layer(axum::Extension(limit::SharedBuckets(state.pool.clone())))
         .layer(axum::Extension(limit::TrustedProxies(std::sync::Arc::new(
             state.config.trusted_proxies.clone(),
