@@ -403,8 +403,36 @@ fn two_nodes_a_streaming_standby_fence_and_fallback() {
         let page = metrics(&client, &metrics_b).await;
         assert_eq!(metric(&page, "ruang_replica_behind_fence{replica=\"replica0\"}"), 1.0, "{page}");
 
-        // Read your own write through the replica node: stunting counts imported through B
-        // (no change notification covers them) are in B's very next answer, not the standby's.
+        // Replay resumes: B reads from the standby again.
+        sqlx::query("SELECT pg_wal_replay_resume()")
+            .execute(&replica)
+            .await
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            let page = metrics(&client, &metrics_b).await;
+            if metric(&page, "ruang_replica_behind_fence{replica=\"replica0\"}") == 0.0 {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "standby never caught up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let before = metrics(&client, &metrics_b).await;
+        let r = client
+            .get(format!("{base_b}/collections/zones/items?limit=5&offset=5"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let after = metrics(&client, &metrics_b).await;
+        assert!(replica_reads(&after) > replica_reads(&before), "{after}");
+        // Read your own write through the replica node: with the standby caught up and paused
+        // again, stunting counts imported through B (no change notification covers them) are
+        // in B's very next answer, not read from the standby.
+        sqlx::query("SELECT pg_wal_replay_pause()")
+            .execute(&replica)
+            .await
+            .unwrap();
         let kelurahan: String = sqlx::query_scalar(
             "SELECT code FROM admin_areas WHERE level = 'kelurahan' ORDER BY code LIMIT 1",
         )
@@ -429,30 +457,10 @@ fn two_nodes_a_streaming_standby_fence_and_fallback() {
             .unwrap();
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["city"]["measured"], 100, "node B read its own import: {v}");
-
-        // Replay resumes: B reads from the standby again.
         sqlx::query("SELECT pg_wal_replay_resume()")
             .execute(&replica)
             .await
             .unwrap();
-        let start = Instant::now();
-        loop {
-            let page = metrics(&client, &metrics_b).await;
-            if metric(&page, "ruang_replica_behind_fence{replica=\"replica0\"}") == 0.0 {
-                break;
-            }
-            assert!(start.elapsed() < Duration::from_secs(10), "standby never caught up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let before = metrics(&client, &metrics_b).await;
-        let r = client
-            .get(format!("{base_b}/collections/zones/items?limit=5&offset=5"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let after = metrics(&client, &metrics_b).await;
-        assert!(replica_reads(&after) > replica_reads(&before), "{after}");
         replica.close().await;
 
         // The standby stops: every tile and page B is asked for is answered, from the primary.
