@@ -362,7 +362,7 @@ impl Cluster {
                     path: file.clone(),
                     source,
                 })?;
-                tracing::warn!(file = %file.display(), "removed a stale lock file left by a crash");
+                tracing::warn!(file = %file.display(), "removed a stale lock file (left by a crash, or copied with the folder)");
                 removed = true;
             }
         }
