@@ -5,7 +5,7 @@ CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 BIND ?= 127.0.0.1:8080
 
-.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-monitor bench-import bench-features bench-impact
+.PHONY: deps build release run test check fmt clippy clean-data bench-tiles bench-check bench-monitor bench-import bench-features bench-impact bench-scale
 
 deps:
 	@scripts/deps.sh
@@ -57,3 +57,5 @@ bench-features: deps
 	scripts/bench-features.sh
 bench-impact: deps
 	scripts/bench-impact.sh
+bench-scale: deps
+	scripts/bench-scale.sh

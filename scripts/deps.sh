@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   postgresql-15            # server programs for the embedded cluster (initdb, pg_ctl, postgres)
   postgresql-15-postgis-3  # PostGIS 3 for PostgreSQL 15
-  postgresql-client-15     # psql, used by the tests and `ruang db url`
+  postgresql-client-15     # psql (tests, `ruang db url`), pg_basebackup and pg_verifybackup (`ruang db backup`, the replica test)
   libgdal-dev              # GDAL (import/export)
   libproj-dev              # PROJ (coordinate reference systems)
   gdal-bin                 # ogrinfo / ogr2ogr, the real OGC API client in the tests

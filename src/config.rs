@@ -32,6 +32,18 @@ pub enum ConfigError {
 pub struct FileConfig {
     pub bind: Option<SocketAddr>,
     pub database_url: Option<String>,
+    /// Hot standbys of `database_url` that reads may go to (tiles, items pages, monitoring
+    /// reads, the rule-set load).
+    pub database_read_urls: Option<Vec<String>>,
+    /// A replica lagging more than this is skipped (its reads go to the primary).
+    pub replica_max_lag_ms: Option<u64>,
+    /// Serve `GET /metrics` (Prometheus) on this address, apart from the public one.
+    pub metrics_bind: Option<SocketAddr>,
+    /// Serve `GET /metrics` on the public address too, to requests with this bearer token.
+    pub metrics_token: Option<String>,
+    /// Reverse proxies (addresses or blocks, `10.0.0.0/24`) besides loopback whose
+    /// `X-Forwarded-For` names the client.
+    pub trusted_proxies: Option<Vec<String>>,
     pub data_dir: Option<PathBuf>,
     pub pg_port: Option<u16>,
     pub pg_bindir: Option<PathBuf>,
@@ -120,12 +132,41 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A bearer token: shown as `***` in Debug.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(s: impl Into<String>) -> Self {
+        Token(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
     /// `None`: use the embedded cluster in `data_dir`.
     pub database_url: Option<Secret>,
+    /// Hot standbys reads may go to (see `db::reads`); empty: every read goes to the primary.
+    pub database_read_urls: Vec<Secret>,
+    /// Replicas lagging more than this are skipped.
+    pub replica_max_lag: Duration,
+    /// Address of the separate metrics listener (`None`: none).
+    pub metrics_bind: Option<SocketAddr>,
+    /// Bearer token for `/metrics` on the public address (`None`: not served there).
+    pub metrics_token: Option<Token>,
+    /// Proxies besides loopback whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::http::limit::Cidr>,
     pub data_dir: PathBuf,
     /// TCP port for the embedded cluster; `None` means Unix socket only.
     pub pg_port: Option<u16>,
@@ -170,6 +211,11 @@ impl Default for Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
+            database_read_urls: Vec::new(),
+            replica_max_lag: Duration::from_secs(5),
+            metrics_bind: None,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
             data_dir: PathBuf::from("data/pg"),
             pg_port: None,
             pg_bindir: None,
@@ -203,6 +249,10 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub bind: Option<SocketAddr>,
     pub database_url: Option<String>,
+    /// Comma-separated URLs (`--database-read-urls`, `RUANG_DATABASE_READ_URLS`).
+    pub database_read_urls: Option<String>,
+    pub metrics_bind: Option<SocketAddr>,
+    pub metrics_token: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub pg_port: Option<u16>,
     pub pg_bindir: Option<PathBuf>,
@@ -247,9 +297,37 @@ impl Config {
             .or(file.database_url)
             .filter(|s| !s.trim().is_empty())
             .map(Secret::new);
+        let database_read_urls: Vec<Secret> = match over.database_read_urls {
+            Some(list) => list.split(',').map(str::to_string).collect(),
+            None => file.database_read_urls.unwrap_or_default(),
+        }
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+        .collect();
+        let trusted_proxies = file
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| ConfigError::Invalid(format!("trusted_proxies: {e}")))?;
         let cfg = Config {
+            trusted_proxies,
             bind: over.bind.or(file.bind).unwrap_or(d.bind),
             database_url,
+            database_read_urls,
+            replica_max_lag: file
+                .replica_max_lag_ms
+                .map(Duration::from_millis)
+                .unwrap_or(d.replica_max_lag),
+            metrics_bind: over.metrics_bind.or(file.metrics_bind),
+            metrics_token: over
+                .metrics_token
+                .or(file.metrics_token)
+                .filter(|t| !t.trim().is_empty())
+                .map(Token::new),
             data_dir: over.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             pg_port: over.pg_port.or(file.pg_port),
             pg_bindir: over.pg_bindir.or(file.pg_bindir),
@@ -337,6 +415,29 @@ impl Config {
                 )));
             }
         }
+        for url in &self.database_read_urls {
+            let u = url.expose();
+            if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "every database_read_urls entry must start with postgres:// or \
+                     postgresql:// (got {url:?})"
+                )));
+            }
+        }
+        if !self.database_read_urls.is_empty() && self.database_url.is_none() {
+            return Err(ConfigError::Invalid(
+                "database_read_urls needs database_url: replicas stream from a primary that \
+                 ruang reaches by URL, not from the embedded cluster's private socket"
+                    .into(),
+            ));
+        }
+        if let Some(t) = &self.metrics_token
+            && t.expose().len() < 16
+        {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters".into(),
+            ));
+        }
         if !(self.demo_scale.is_finite() && self.demo_scale > 0.0) {
             return Err(ConfigError::Invalid(
                 "demo.scale must be a positive number".into(),
@@ -406,6 +507,68 @@ mod tests {
         assert!(Config::merge(FileConfig::default(), over).is_err());
         let file = FileConfig::parse("db_max_connections = 0").unwrap();
         assert!(Config::merge(file, Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn read_replicas_and_metrics_are_configured_and_checked() {
+        let file = FileConfig::parse(
+            "database_url = \"postgresql://ruang:pw@primary/ruang\"\n\
+             database_read_urls = [\"postgresql://ruang:pw2@replica1/ruang\"]\n\
+             replica_max_lag_ms = 1500\nmetrics_bind = \"127.0.0.1:9187\"\n\
+             metrics_token = \"0123456789abcdef0123\"\n",
+        )
+        .unwrap();
+        let cfg = Config::merge(file, Overrides::default()).unwrap();
+        assert_eq!(cfg.database_read_urls.len(), 1);
+        assert_eq!(cfg.replica_max_lag, Duration::from_millis(1500));
+        assert_eq!(cfg.metrics_bind.unwrap().port(), 9187);
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("pw2") && !shown.contains("0123456789abcdef"),
+            "{shown}"
+        );
+        // the environment's comma-separated list beats the file
+        let over = Overrides {
+            database_url: Some("postgresql://p/ruang".into()),
+            database_read_urls: Some("postgresql://r1/ruang, postgresql://r2/ruang".into()),
+            ..Default::default()
+        };
+        let cfg = Config::merge(FileConfig::default(), over).unwrap();
+        assert_eq!(cfg.database_read_urls.len(), 2);
+        // replicas of the embedded cluster, bad URLs and short tokens are refused
+        let over = Overrides {
+            database_read_urls: Some("postgresql://r1/ruang".into()),
+            ..Default::default()
+        };
+        assert!(Config::merge(FileConfig::default(), over).is_err());
+        let over = Overrides {
+            database_url: Some("postgresql://p/ruang".into()),
+            database_read_urls: Some("mysql://r1".into()),
+            ..Default::default()
+        };
+        assert!(Config::merge(FileConfig::default(), over).is_err());
+        let over = Overrides {
+            metrics_token: Some("short".into()),
+            ..Default::default()
+        };
+        assert!(Config::merge(FileConfig::default(), over).is_err());
+    }
+
+    #[test]
+    fn the_deployment_example_is_a_valid_config() {
+        let file = FileConfig::parse(include_str!("../deploy/ruang.toml")).unwrap();
+        let over = Overrides {
+            database_url: Some("postgresql://ruang:pw@10.0.0.21/ruang".into()),
+            database_read_urls: Some("postgresql://ruang:pw@10.0.0.22/ruang".into()),
+            ..Default::default()
+        };
+        let cfg = Config::merge(file, over).unwrap();
+        assert_eq!(cfg.trusted_proxies.len(), 2);
+        assert!(cfg.metrics_bind.is_some());
+        assert!(!cfg.demo_on_first_start);
+        let bad = FileConfig::parse("trusted_proxies = [\"10.0.0.0/40\"]").unwrap();
+        let err = Config::merge(bad, Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
     }
 
     #[test]

@@ -32,6 +32,26 @@ struct GlobalArgs {
     /// Use this PostgreSQL + PostGIS database instead of the embedded one.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Hot standbys of DATABASE_URL for tiles, items pages, monitoring reads and the rule set
+    /// (comma-separated URLs).
+    #[arg(
+        long,
+        global = true,
+        env = "RUANG_DATABASE_READ_URLS",
+        hide_env_values = true
+    )]
+    database_read_urls: Option<String>,
+    /// Serve GET /metrics (Prometheus) on this separate address, e.g. 127.0.0.1:9187.
+    #[arg(long, global = true, env = "RUANG_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
+    /// Also serve GET /metrics on the public address to requests with this bearer token.
+    #[arg(
+        long,
+        global = true,
+        env = "RUANG_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     /// Folder of the embedded PostgreSQL cluster [default: ./data/pg].
     #[arg(long, global = true, env = "RUANG_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -241,6 +261,12 @@ enum DbAction {
     Status,
     /// Print a connection URL for ruang's database (psql accepts it).
     Url,
+    /// Take a base backup of the cluster (pg_basebackup with its WAL, checked against its
+    /// manifest) into DIR, a new or empty folder. Starts the cluster for it if needed.
+    Backup { dir: PathBuf },
+    /// Replace the cluster's data with the backup in DIR (checked first; the current data
+    /// folder is kept beside it as <data folder>.before-restore-<time>).
+    Restore { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -297,6 +323,9 @@ fn main() -> ExitCode {
         config_file: g.config.clone(),
         bind,
         database_url: g.database_url.clone(),
+        database_read_urls: g.database_read_urls.clone(),
+        metrics_bind: g.metrics_bind,
+        metrics_token: g.metrics_token.clone(),
         data_dir: g.data_dir.clone(),
         pg_port: g.pg_port,
         pg_bindir: g.pg_bindir.clone(),
@@ -893,6 +922,43 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
             });
         }
         DbAction::Url => println!("{}", cluster.url()),
+        DbAction::Backup { dir } => {
+            if cluster.status() == Status::NotInitialised {
+                return Err(CliError::Other(format!(
+                    "there is no cluster in {} to back up",
+                    cluster.data_dir().display()
+                )));
+            }
+            let c = cluster.clone();
+            let started = blocking(move || c.start()).await?;
+            let c = cluster.clone();
+            let result = blocking(move || c.backup(&dir)).await;
+            if started {
+                let c = cluster.clone();
+                blocking(move || c.stop()).await?;
+            }
+            let r = result?;
+            println!(
+                "backed up the cluster in {} to {} ({:.1} MB in {:.1} s, verified)",
+                cluster.data_dir().display(),
+                r.dir.display(),
+                r.bytes as f64 / 1e6,
+                r.elapsed.as_secs_f64()
+            );
+        }
+        DbAction::Restore { dir } => {
+            let c = cluster.clone();
+            let r = blocking(move || c.restore(&dir)).await?;
+            if let Some(kept) = &r.kept {
+                println!("the previous data folder is kept as {}", kept.display());
+            }
+            println!(
+                "restored the cluster in {} in {:.1} s; it is {}",
+                cluster.data_dir().display(),
+                r.elapsed.as_secs_f64(),
+                if r.running { "running" } else { "stopped" }
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1051,6 +1117,31 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
             return Err(e.into());
         }
     };
+    // Metrics on their own address, when configured; bound before serving so a busy port
+    // stops the start.
+    if let Some(maddr) = state.config.metrics_bind {
+        let ml = tokio::net::TcpListener::bind(maddr).await;
+        let ml = match ml {
+            Ok(l) => l,
+            Err(e) => {
+                handle.close().await?;
+                return Err(CliError::Bind {
+                    addr: maddr,
+                    reason: format!("{e} (metrics_bind)"),
+                });
+            }
+        };
+        let metrics = ruang::metrics::private_router(state.clone());
+        tracing::info!(
+            "serving metrics on http://{}/metrics",
+            ml.local_addr().unwrap_or(maddr)
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(ml, metrics).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let app = ruang::app(state);
     tracing::info!("serving on http://{addr}");
     // TCP_NODELAY: a streamed response ends with a small final chunk; without it, Nagle and

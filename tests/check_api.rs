@@ -745,8 +745,10 @@ async fn the_check_limit_counts_each_client_behind_a_local_proxy() {
     let pool = ruang::db::connect(demo_db(), 4, Duration::from_secs(10))
         .await
         .unwrap();
+    // One token per 20 s: the burst of 10 must not refill while the first request waits for
+    // the rule set to load (over a second on a loaded machine).
     let config = Config {
-        check_rate_per_sec: 1.0,
+        check_rate_per_sec: 0.05,
         ..Config::default()
     };
     let app = ruang::app(ruang::AppState::new(pool, config).await.unwrap());

@@ -335,7 +335,9 @@ async fn check(
     let current = state.check.current().await?;
     let rs = &current.rules;
     let input = parse_request(&body, rs)?;
+    let started = std::time::Instant::now();
     let decision = crate::rules::check(rs, &input).map_err(RequestError::from)?;
+    crate::metrics::record_check(started.elapsed());
     let (v, ct) = if wants_geojson(&headers) {
         (decision_feature_collection(&decision), GEO_JSON)
     } else {

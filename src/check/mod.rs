@@ -65,6 +65,12 @@ pub enum LoadError {
     RuleSet(#[from] RuleSetError),
 }
 
+impl crate::db::reads::Unavailable for LoadError {
+    fn unavailable(&self) -> bool {
+        matches!(self, LoadError::Sql(e) if crate::db::unavailable(e))
+    }
+}
+
 impl From<LoadError> for crate::error::ApiError {
     fn from(e: LoadError) -> Self {
         match e {
@@ -367,6 +373,8 @@ const RETRY_MAX: Duration = Duration::from_secs(15);
 /// rebuild succeeds, and requests in between do not wait for the database.
 pub struct CheckService {
     pool: PgPool,
+    /// Where the rule set is read from: a replica when one is eligible (`db::reads`).
+    reads: Option<Arc<crate::db::reads::ReadRouter>>,
     current: RwLock<Option<Arc<RuleSet>>>,
     stale: AtomicBool,
     /// Since when the rebuild has been failing (`None` while it works).
@@ -383,12 +391,21 @@ impl CheckService {
     pub fn new(pool: PgPool) -> Self {
         CheckService {
             pool,
+            reads: None,
             current: RwLock::new(None),
             stale: AtomicBool::new(true),
             failing_since: RwLock::new(None),
             generation: AtomicU64::new(0),
             rebuild: tokio::sync::Mutex::new(()),
             retry: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// A service that reads its rule set through `reads` (on a replica when one is eligible).
+    pub fn with_reads(pool: PgPool, reads: Arc<crate::db::reads::ReadRouter>) -> Self {
+        CheckService {
+            reads: Some(reads),
+            ..Self::new(pool)
         }
     }
 
@@ -463,7 +480,11 @@ impl CheckService {
         }
         // cleared before reading: a change during the load marks it stale again
         self.stale.store(false, Ordering::SeqCst);
-        match load(&self.pool).await {
+        let loaded = match &self.reads {
+            Some(reads) => reads.read(|pool| async move { load(&pool).await }).await,
+            None => load(&self.pool).await,
+        };
+        match loaded {
             Ok(rs) => {
                 let rs = Arc::new(rs);
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&rs));

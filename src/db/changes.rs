@@ -91,6 +91,15 @@ impl Changes {
     /// Starts listening on a connection of `pool` until the pool is closed, reconnecting after
     /// a failure.
     pub fn start(&self, pool: PgPool) {
+        self.start_with_fence(pool, None)
+    }
+
+    /// [`Changes::start`], and with read replicas: before each change (and each `Resync`) is
+    /// passed on, the primary's WAL position is read on the listening connection and raised
+    /// into `fence`, so that no cache re-reads the change from a replica that has not replayed
+    /// it (see `db::reads`). When that position cannot be read the listener reconnects, which
+    /// makes every cache resync.
+    pub fn start_with_fence(&self, pool: PgPool, fence: Option<super::reads::Fence>) {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             loop {
@@ -106,10 +115,25 @@ impl Changes {
                 match listener {
                     Ok(mut l) => {
                         // Whatever happened before we listened is unknown.
+                        if let Some(f) = &fence
+                            && let Err(e) = raise_fence(&mut l, f).await
+                        {
+                            tracing::warn!(error = %e, "cannot read the primary's WAL position");
+                            let _ = tx.send(Arc::new(Change::Resync));
+                            tokio::time::sleep(Duration::from_secs(2)).await;
+                            continue;
+                        }
                         let _ = tx.send(Arc::new(Change::Resync));
                         loop {
                             match l.try_recv().await {
                                 Ok(Some(n)) => {
+                                    if let Some(f) = &fence
+                                        && let Err(e) = raise_fence(&mut l, f).await
+                                    {
+                                        tracing::warn!(error = %e,
+                                            "cannot read the primary's WAL position; resyncing");
+                                        break;
+                                    }
                                     let _ = tx.send(Arc::new(Change::parse(n.payload())));
                                 }
                                 // sqlx reconnected by itself: changes may be lost
@@ -131,6 +155,25 @@ impl Changes {
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         });
+    }
+}
+
+/// Reads the primary's WAL position on the listening connection and raises `fence` to it.
+async fn raise_fence(
+    l: &mut sqlx::postgres::PgListener,
+    fence: &super::reads::Fence,
+) -> Result<(), sqlx::Error> {
+    let lsn: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+        .fetch_one(&mut *l)
+        .await?;
+    match super::reads::parse_lsn(&lsn) {
+        Some(n) => {
+            fence.raise(n);
+            Ok(())
+        }
+        None => Err(sqlx::Error::Protocol(format!(
+            "unreadable WAL position {lsn:?}"
+        ))),
     }
 }
 

@@ -89,6 +89,8 @@ pub enum ClusterError {
     Spawn { program: String, source: io::Error },
     #[error("the database did not stop within {0:?}; see {1}")]
     StopTimeout(Duration, PathBuf),
+    #[error("backup: {0}")]
+    Backup(String),
     #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
@@ -339,14 +341,18 @@ impl Cluster {
         Ok(())
     }
 
-    /// Removes a `postmaster.pid` and socket lock file whose process is gone.
+    /// Removes a `postmaster.pid` and socket lock file whose process is gone. The socket lock
+    /// is also stale when it names a live postmaster other than this folder's: a copy of
+    /// another cluster's folder (a base backup, a standby) carries that cluster's lock.
     fn clear_stale_lock(&self) -> Result<bool, ClusterError> {
         let mut removed = false;
         let pidfile = self.data_dir.join("postmaster.pid");
         let lock = self.data_dir.join(format!(".s.PGSQL.{}.lock", self.port()));
-        for file in [pidfile, lock] {
+        let own = self.postmaster_pid().filter(|p| is_postgres_process(*p));
+        for (file, is_lock) in [(pidfile, false), (lock, true)] {
             if let Some(pid) = read_pid(&file)
                 && is_postgres_process(pid)
+                && (!is_lock || own == Some(pid))
             {
                 continue;
             }
@@ -356,7 +362,7 @@ impl Cluster {
                     path: file.clone(),
                     source,
                 })?;
-                tracing::warn!(file = %file.display(), "removed a stale lock file left by a crash");
+                tracing::warn!(file = %file.display(), "removed a stale lock file (left by a crash, or copied with the folder)");
                 removed = true;
             }
         }
@@ -438,6 +444,140 @@ impl Cluster {
         Ok(true)
     }
 
+    /// Takes a base backup of the running cluster into `dir` (which must not exist or be
+    /// empty): `pg_basebackup` in plain format with the WAL needed to make it consistent
+    /// streamed alongside (`-X stream`) and a SHA-256 manifest, checked with `pg_verifybackup`
+    /// before this returns. The backup is a complete data folder of the whole cluster
+    /// (every database, roles, settings), restorable with [`Cluster::restore`].
+    pub fn backup(&self, dir: &Path) -> Result<BackupReport, ClusterError> {
+        let started = Instant::now();
+        let dir = absolute(dir)?;
+        if dir.exists() {
+            let empty = fs::read_dir(&dir)
+                .map_err(|source| ClusterError::Io {
+                    what: "cannot read the backup folder",
+                    path: dir.clone(),
+                    source,
+                })?
+                .next()
+                .is_none();
+            if !empty {
+                return Err(ClusterError::Backup(format!(
+                    "the backup folder {} is not empty; give a new or empty folder",
+                    dir.display()
+                )));
+            }
+        }
+        let mut cmd = self.client("pg_basebackup");
+        cmd.arg("-D")
+            .arg(&dir)
+            .args(["-X", "stream", "-c", "fast", "--manifest-checksums=SHA256"])
+            .arg("-h")
+            .arg(&self.data_dir)
+            .args(["-p", &self.port().to_string(), "-U", SUPERUSER])
+            .args(["-l", "ruang db backup"]);
+        self.run_client("pg_basebackup", cmd)?;
+        self.verify_backup(&dir)?;
+        Ok(BackupReport {
+            dir: dir.clone(),
+            bytes: folder_size(&dir),
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Checks a base backup against its manifest (every file's size and SHA-256, and that the
+    /// WAL it needs is there and readable).
+    pub fn verify_backup(&self, dir: &Path) -> Result<(), ClusterError> {
+        for f in ["PG_VERSION", "backup_label", "backup_manifest"] {
+            if !dir.join(f).is_file() {
+                return Err(ClusterError::Backup(format!(
+                    "{} is not a backup made by `ruang db backup` (it has no {f})",
+                    dir.display()
+                )));
+            }
+        }
+        let mut cmd = self.client("pg_verifybackup");
+        cmd.arg("-q").arg(dir);
+        self.run_client("pg_verifybackup", cmd).map(|_| ())
+    }
+
+    /// Replaces the cluster's data with the base backup in `dir`: checks the backup first
+    /// (nothing is touched when it fails), stops the cluster if it runs, keeps the current data
+    /// folder beside it as `<data folder>.before-restore-<UTC time>`, copies the backup in (owned
+    /// by the user that runs the database), and starts the cluster, which replays the backup's
+    /// WAL to a consistent state. The cluster is left running only if it was running before.
+    pub fn restore(&self, dir: &Path) -> Result<RestoreReport, ClusterError> {
+        let started = Instant::now();
+        let dir = absolute(dir)?;
+        self.verify_backup(&dir)?;
+        let was_running = matches!(self.status(), Status::Running(_));
+        if was_running {
+            self.stop()?;
+        }
+        let mut kept = None;
+        if self.data_dir.exists() {
+            let name = self
+                .data_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "pg".into());
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+            let aside = self
+                .data_dir
+                .with_file_name(format!("{name}.before-restore-{stamp}"));
+            fs::rename(&self.data_dir, &aside).map_err(|source| ClusterError::Io {
+                what: "cannot move the current data folder aside to",
+                path: aside.clone(),
+                source,
+            })?;
+            kept = Some(aside);
+        }
+        if let Some(parent) = self.data_dir.parent() {
+            fs::create_dir_all(parent).map_err(|source| ClusterError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        copy_tree(&dir, &self.data_dir, self.run_as)?;
+        self.start()?;
+        if !was_running {
+            self.stop()?;
+        }
+        Ok(RestoreReport {
+            kept,
+            running: was_running,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// A PostgreSQL client program run as the caller (it connects over the socket like ruang).
+    fn client(&self, program: &str) -> Command {
+        let mut cmd = Command::new(self.bin_dir.join(program));
+        cmd.current_dir("/");
+        cmd.env("LC_ALL", "C.UTF-8");
+        cmd.env_remove("PGDATA");
+        cmd
+    }
+
+    fn run_client(&self, program: &str, mut cmd: Command) -> Result<Output, ClusterError> {
+        let output = cmd.output().map_err(|source| ClusterError::Spawn {
+            program: self.bin_dir.join(program).display().to_string(),
+            source,
+        })?;
+        if output.status.success() {
+            return Ok(output);
+        }
+        let mut text = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        if text.is_empty() {
+            text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        }
+        Err(ClusterError::Command {
+            program: program.to_string(),
+            status: output.status.to_string(),
+            output: text.replace('\n', " "),
+        })
+    }
+
     fn command(&self, program: &str) -> Command {
         let path = if program == "test" {
             PathBuf::from("test")
@@ -484,6 +624,90 @@ impl Cluster {
             })
         }
     }
+}
+
+/// What `backup` made.
+#[derive(Debug)]
+pub struct BackupReport {
+    pub dir: PathBuf,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// What `restore` did.
+#[derive(Debug)]
+pub struct RestoreReport {
+    /// Where the data folder that was replaced now is.
+    pub kept: Option<PathBuf>,
+    /// Whether the cluster was left running.
+    pub running: bool,
+    pub elapsed: Duration,
+}
+
+fn folder_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => total += folder_size(&e.path()),
+                Ok(t) if t.is_file() => total += e.metadata().map(|m| m.len()).unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+/// Copies the backup `from` into a new data folder `to`: folders 0700, files 0600, owned by
+/// `owner` when given; the manifest stays behind; anything but plain files and folders is
+/// refused (a plain-format backup of the embedded cluster has no tablespace links).
+fn copy_tree(from: &Path, to: &Path, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ClusterError::Io { what, path, source }
+    };
+    fs::create_dir(to).map_err(io("cannot create", to))?;
+    fs::set_permissions(to, fs::Permissions::from_mode(0o700))
+        .map_err(io("cannot set permissions of", to))?;
+    let chown = |p: &Path| -> Result<(), ClusterError> {
+        if let Some((uid, gid)) = owner {
+            nix::unistd::chown(
+                p,
+                Some(nix::unistd::Uid::from_raw(uid)),
+                Some(nix::unistd::Gid::from_raw(gid)),
+            )
+            .map_err(|e| ClusterError::Io {
+                what: "cannot hand over to the postgres user",
+                path: p.to_path_buf(),
+                source: io::Error::from(e),
+            })?;
+        }
+        Ok(())
+    };
+    chown(to)?;
+    for entry in fs::read_dir(from).map_err(io("cannot read", from))? {
+        let entry = entry.map_err(io("cannot read", from))?;
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        let kind = entry.file_type().map_err(io("cannot read", &src))?;
+        if kind.is_dir() {
+            copy_tree(&src, &dst, owner)?;
+        } else if kind.is_file() {
+            if from.join("backup_label").is_file() && entry.file_name() == "backup_manifest" {
+                continue;
+            }
+            fs::copy(&src, &dst).map_err(io("cannot copy", &src))?;
+            fs::set_permissions(&dst, fs::Permissions::from_mode(0o600))
+                .map_err(io("cannot set permissions of", &dst))?;
+            chown(&dst)?;
+        } else {
+            return Err(ClusterError::Backup(format!(
+                "{} is neither a file nor a folder; restore such a backup by hand",
+                src.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, ClusterError> {

@@ -2,6 +2,7 @@
 
 pub mod changes;
 pub mod embedded;
+pub mod reads;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,7 +85,17 @@ pub fn unavailable_sqlstate(code: &str) -> bool {
 /// True when `e` means the database is unreachable or refusing work for now (the request may
 /// be retried), not that the request or the query was wrong. Records the outage.
 pub fn is_unavailable(e: &sqlx::Error) -> bool {
-    let down = match e {
+    let down = unavailable(e);
+    if down {
+        note_outage();
+    }
+    down
+}
+
+/// [`is_unavailable`] without recording an outage of the primary: for errors of a read replica,
+/// whose failure must not make every primary connection be pinged.
+pub fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
         sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|c| unavailable_sqlstate(&c)),
@@ -101,11 +112,7 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
             .any(|w| m.contains(w))
         }
         _ => false,
-    };
-    if down {
-        note_outage();
     }
-    down
 }
 
 /// Connects a pool to `url`, failing within `timeout` when the server is unreachable.
@@ -119,6 +126,26 @@ pub async fn connect(
         source,
     })?;
     let opts = opts.application_name("ruang");
+    pool_options(max_connections, timeout)
+        .connect_with(opts)
+        .await
+        .map_err(|source| DbError::Connect {
+            url: redact_url(url),
+            source,
+        })
+}
+
+/// A pool to `url` that opens no connection until it is used: a read replica that is down when
+/// ruang starts must not stop it from starting.
+pub fn connect_lazy(url: &str, max_connections: u32, timeout: Duration) -> Result<PgPool, DbError> {
+    let opts: PgConnectOptions = url.parse().map_err(|source| DbError::Connect {
+        url: redact_url(url),
+        source,
+    })?;
+    Ok(pool_options(max_connections, timeout).connect_lazy_with(opts.application_name("ruang")))
+}
+
+fn pool_options(max_connections: u32, timeout: Duration) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(timeout)
@@ -132,12 +159,6 @@ pub async fn connect(
                 }
                 Ok(true)
             })
-        })
-        .connect_with(opts)
-        .await
-        .map_err(|source| DbError::Connect {
-            url: redact_url(url),
-            source,
         })
 }
 

@@ -4,20 +4,21 @@
 //! 1. request id: `x-request-id` taken from the client or made up (UUID v4), echoed back;
 //! 2. trace: one span per request with method, path, matched route and request id, and one
 //!    log line per response with status and latency;
-//! 3. gzip compression of responses (outside the normaliser, so it reads plain bodies);
-//! 4. error normaliser: any 4xx/5xx that is not already problem+json (unknown route, wrong
+//! 3. metrics: request count and latency by matched route and status (`crate::metrics`);
+//! 4. gzip compression of responses (outside the normaliser, so it reads plain bodies);
+//! 5. error normaliser: any 4xx/5xx that is not already problem+json (unknown route, wrong
 //!    method, body too large, timeout) is rewritten as problem+json;
-//! 5. panic catcher: a panicking handler answers a generic 500 problem, the process lives on;
-//! 6. timeout: a request running longer than `request_timeout` is stopped with 503;
-//! 7. body limit: bodies over `body_limit_bytes` are refused with 413, by `Content-Length`
+//! 6. panic catcher: a panicking handler answers a generic 500 problem, the process lives on;
+//! 7. timeout: a request running longer than `request_timeout` is stopped with 503;
+//! 8. body limit: bodies over `body_limit_bytes` are refused with 413, by `Content-Length`
 //!    before any handler runs, or while a streamed body is read;
-//! 8. the guards of [`guard`], innermost: an address over 16 KiB is a 414, HTML answers get
+//! 9. the guards of [`guard`], innermost: an address over 16 KiB is a 414, HTML answers get
 //!    their security headers, a NUL in the address (400) or in a JSON body string (422 naming
 //!    the field) is refused before any handler runs;
-//! 9. CORS: any origin may read, POST JSON to the public endpoints (`/api/check`), and edit
-//!    with a bearer token (OGC API - Features Part 4: PUT, PATCH, DELETE with `If-Match` and
-//!    `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
-//!    (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
+//! 10. CORS: any origin may read, POST JSON to the public endpoints (`/api/check`), and edit
+//!     with a bearer token (OGC API - Features Part 4: PUT, PATCH, DELETE with `If-Match` and
+//!     `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
+//!     (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
 
 pub mod guard;
 pub mod limit;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                         ),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::from_fn(crate::metrics::track))
                 .layer(middleware::map_response(normalize_errors))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(HandleErrorLayer::new(layer_error))
@@ -76,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(crate::metrics::public))
         .merge(crate::tiles::http::routes())
         .merge(crate::check::http::routes(&state))
         .merge(crate::ogc::routes())
@@ -90,6 +93,15 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::reject_nul))
         .layer(middleware::from_fn(guard::html_headers))
         .layer(middleware::from_fn(guard::limit_uri))
+        // the primary pool, for the rate limits that hold across nodes (`limit::Limit::shared`)
+        .layer(middleware::from_fn_with_state(
+            state.reads.clone(),
+            crate::db::reads::fence_after_write,
+        ))
+        .layer(axum::Extension(limit::SharedBuckets(state.pool.clone())))
+        .layer(axum::Extension(limit::TrustedProxies(std::sync::Arc::new(
+            state.config.trusted_proxies.clone(),
+        ))))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
@@ -102,6 +114,7 @@ pub fn router(state: AppState) -> Router {
                         ),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::from_fn(crate::metrics::track))
                 .layer(CompressionLayer::new())
                 .layer(middleware::map_response(normalize_errors))
                 .layer(CatchPanicLayer::custom(panic_response))

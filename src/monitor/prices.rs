@@ -491,6 +491,8 @@ async fn prices(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             prices_uncached(State(state.clone()), q, headers.clone())
@@ -527,6 +529,8 @@ async fn alerts(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             alerts_uncached(State(state.clone()), q, headers.clone())
@@ -594,6 +598,8 @@ async fn disparity(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             disparity_uncached(State(state.clone()), q)
@@ -620,6 +626,8 @@ async fn index(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             index_uncached(State(state.clone()), q, headers.clone())

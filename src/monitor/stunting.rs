@@ -84,6 +84,8 @@ async fn by_unit(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             by_unit_uncached(State(state.clone()), q)
@@ -252,6 +254,8 @@ async fn trend(
     q: Query<HashMap<String, String>>,
 ) -> Result<Response, MonitorError> {
     let key = super::cache::key(&uri, &headers);
+    // Only reads: from a replica when one is eligible (version and data from the same one).
+    let state = state.for_reads();
     cache
         .get_or(&state.pool, &headers, key, || {
             trend_uncached(State(state.clone()), q)

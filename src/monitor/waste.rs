@@ -37,7 +37,8 @@ pub const STATUSES: [&str; 5] = ["baru", "diverifikasi", "dijadwalkan", "selesai
 const OPEN: [&str; 3] = ["baru", "diverifikasi", "dijadwalkan"];
 
 pub fn routes() -> Router<AppState> {
-    let limit = crate::http::limit::Limit::new(
+    let limit = crate::http::limit::Limit::shared(
+        "waste_report",
         REPORTS_PER_HOUR / 3600.0,
         "too_many_requests",
         "laporan",

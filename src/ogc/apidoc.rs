@@ -125,6 +125,23 @@ pub fn paths() -> Value {
         },
     );
 
+    add(
+        "/metrics",
+        "get",
+        Op {
+            id: "metrics",
+            tag: "Operations",
+            summary: "Prometheus metrics (text format 0.0.4). On this address only with \
+                      `Authorization: Bearer <metrics_token>` (401 without it, 404 when no \
+                      token is configured); `metrics_bind` serves them on a private address",
+            params: vec![],
+            body: &[],
+            ok: ("200", &["text/plain"]),
+            errors: &["401", "404"],
+            auth: false,
+        },
+    );
+
     // Vector tiles, OGC API - Tiles, styles, fonts.
     let tileset = || {
         p_path(

@@ -87,8 +87,19 @@ pub async fn items(
         "SELECT count(*) FROM {} WHERE {where_sql}",
         query::count_from(c, &where_sql)
     );
-    let matched: i64 = bind_values!(sqlx::query_scalar(&count_sql), &params.binds)
-        .fetch_one(&state.pool)
+    // A page only reads: it may come from a replica (`db::reads`); the count and the rows
+    // from the same one.
+    let (pool, matched) = state
+        .reads
+        .read(|pool| {
+            let (count_sql, binds) = (&count_sql, &params.binds);
+            async move {
+                let n: i64 = bind_values!(sqlx::query_scalar(count_sql), binds)
+                    .fetch_one(&pool)
+                    .await?;
+                Ok::<_, sqlx::Error>((pool, n))
+            }
+        })
         .await
         .map_err(filter_sql_error)?;
     if q.offset > 0 && q.offset >= matched {
@@ -128,7 +139,7 @@ pub async fn items(
         let rows: Vec<String> = bind_values!(sqlx::query_scalar(&sql), &params.binds)
             .bind(q.limit)
             .bind(q.offset)
-            .fetch_all(&state.pool)
+            .fetch_all(&pool)
             .await
             .map_err(filter_sql_error)?;
         let features: Vec<Value> = rows
@@ -146,7 +157,6 @@ pub async fn items(
     );
     let links_text = Value::Array(links).to_string();
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let pool = state.pool.clone();
     let binds = params.binds;
     let (limit, offset) = (q.limit, q.offset);
     tokio::spawn(async move {

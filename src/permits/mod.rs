@@ -29,7 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/auth/register",
             post(accounts::register).layer(axum::middleware::from_fn_with_state(
-                crate::http::limit::Limit::new(
+                crate::http::limit::Limit::shared(
+                    "registration",
                     accounts::REGISTRATIONS_PER_HOUR / 3600.0,
                     "registration_throttled",
                     "pendaftaran akun",

@@ -36,8 +36,18 @@ pub enum TileDbError {
 impl TileDbError {
     /// True when the database was busy or unreachable (the caller may retry), not a bad query.
     pub fn is_unavailable(&self) -> bool {
-        let down = match self {
-            TileDbError::Sqlx(e) => return crate::db::is_unavailable(e),
+        let down = self.unavailable();
+        if down {
+            crate::db::note_outage();
+        }
+        down
+    }
+
+    /// [`TileDbError::is_unavailable`] without recording an outage of the primary (for the
+    /// errors of a read replica).
+    pub fn unavailable(&self) -> bool {
+        match self {
+            TileDbError::Sqlx(e) => crate::db::unavailable(e),
             TileDbError::Pool(_) => true,
             TileDbError::Pg(e) => {
                 e.is_closed()
@@ -46,15 +56,27 @@ impl TileDbError {
                     || std::error::Error::source(e)
                         .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
             }
-        };
-        if down {
-            crate::db::note_outage();
         }
-        down
     }
 }
 
 impl TileDb {
+    /// Connections in use, idle and waited for: `(size, idle, waiting, max)`.
+    pub fn status(&self) -> (usize, usize, usize, usize) {
+        match self {
+            TileDb::Fast(p) => {
+                let s = p.status();
+                (s.size, s.available, s.waiting, s.max_size)
+            }
+            TileDb::Sqlx(p) => (
+                p.size() as usize,
+                p.num_idle(),
+                0,
+                p.options().get_max_connections() as usize,
+            ),
+        }
+    }
+
     /// A tokio-postgres pool of `size` connections to the database of `pool`, or `pool` itself
     /// when that needs TLS. `password` comes from the configured URL (the sqlx options do not
     /// give it back). No connection is opened until the first tile.

@@ -78,7 +78,12 @@ pub struct TileService {
     pub bounds: [f64; 4],
     /// Map glyphs, found on the first glyph request (see [`fonts`]).
     pub fonts: std::sync::OnceLock<fonts::Fonts>,
-    db: db::TileDb,
+    /// The primary's tile pool, and the replicas' (see `db::reads`).
+    pub reads: Arc<crate::db::reads::ReadRouter>,
+    /// Tiles answered from the cache, rendered, known empty (for the metrics).
+    pub hits: std::sync::atomic::AtomicU64,
+    pub misses: std::sync::atomic::AtomicU64,
+    pub known_empty: std::sync::atomic::AtomicU64,
     /// Per tileset: which tiles can hold anything (see [`occupancy`]).
     pub occupancy: Vec<occupancy::Occupancy>,
     /// The answer for a tile the occupancy map knows to be empty.
@@ -100,6 +105,17 @@ impl TileService {
     pub async fn load(
         pool: PgPool,
         db: db::TileDb,
+        dir: &Path,
+        cache_bytes: u64,
+    ) -> Result<Self, TileError> {
+        let reads = Arc::new(crate::db::reads::ReadRouter::primary_only(pool.clone(), db));
+        Self::load_with_reads(pool, reads, dir, cache_bytes).await
+    }
+
+    /// [`TileService::load`], rendering through `reads`: on a replica when one is eligible.
+    pub async fn load_with_reads(
+        pool: PgPool,
+        reads: Arc<crate::db::reads::ReadRouter>,
         dir: &Path,
         cache_bytes: u64,
     ) -> Result<Self, TileError> {
@@ -170,7 +186,10 @@ impl TileService {
             cache: TileCache::new(cache_bytes, margins),
             bounds,
             fonts: std::sync::OnceLock::new(),
-            db,
+            reads,
+            hits: Default::default(),
+            misses: Default::default(),
+            known_empty: Default::default(),
         })
     }
 
@@ -191,14 +210,21 @@ impl TileService {
             x,
             y,
         };
+        use std::sync::atomic::Ordering::Relaxed;
         if self.occupancy[index as usize].known_empty(z, x, y) {
+            self.known_empty.fetch_add(1, Relaxed);
             return Ok(Rendered::Tile(self.empty.clone()));
         }
         if let Some(tile) = self.cache.get(&key) {
+            self.hits.fetch_add(1, Relaxed);
             return Ok(Rendered::Tile(tile));
         }
+        self.misses.fetch_add(1, Relaxed);
+        // The generation is read before the source is picked: a change handled after this
+        // point raised the replicas' fence first (`db::changes`), so the pick below cannot
+        // choose a replica without it, and a tile rendered before the change is not cached.
         let generation = self.cache.generation(index);
-        let bytes = self.db.render(&sql, z, x, y).await?;
+        let bytes = self.reads.render_tile(&sql, z, x, y).await?;
         let tile = Arc::new(Tile::new(bytes, self.cache.enabled()));
         self.cache.insert(key, tile.clone(), generation);
         Ok(Rendered::Tile(tile))
