@@ -168,91 +168,10 @@ pub async fn load_plan_data(pool: &PgPool, plan_id: Option<i32>) -> Result<RuleS
         });
     }
 
-    let zone_rules = sqlx::query(
-        "SELECT subzone_code, variant, kdb_max_pct::float8 AS kdb, klb_max::float8 AS klb,
-                kdh_min_pct::float8 AS kdh, ktb_max_pct::float8 AS ktb,
-                height_max_m::float8 AS height, floors_max, gsb_min_m::float8 AS gsb,
-                jbs_min_m::float8 AS jbs, min_parcel_m2::float8 AS min_parcel, note
-           FROM zone_rules WHERE plan_id = $1",
-    )
-    .bind(plan_id)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(ZoneRule {
-            subzone_code: r.try_get("subzone_code")?,
-            variant: r.try_get("variant")?,
-            kdb_max_pct: r.try_get("kdb")?,
-            klb_max: r.try_get("klb")?,
-            kdh_min_pct: r.try_get("kdh")?,
-            ktb_max_pct: r.try_get("ktb")?,
-            height_max_m: r.try_get("height")?,
-            floors_max: r.try_get("floors_max")?,
-            gsb_min_m: r.try_get("gsb")?,
-            jbs_min_m: r.try_get("jbs")?,
-            min_parcel_m2: r.try_get("min_parcel")?,
-            note: r.try_get("note")?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-
-    let activities =
-        sqlx::query("SELECT kbli_code, title, title_en, section, keywords FROM activities")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(Activity {
-                    kbli_code: r.try_get("kbli_code")?,
-                    title: r.try_get("title")?,
-                    title_en: r.try_get("title_en")?,
-                    section: r.try_get("section")?,
-                    keywords: r.try_get("keywords")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-
-    let conditions =
-        sqlx::query("SELECT code, text_id, text_en FROM rule_conditions WHERE plan_id = $1")
-            .bind(plan_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                Ok(RuleCondition {
-                    code: r.try_get("code")?,
-                    text_id: r.try_get("text_id")?,
-                    text_en: r.try_get("text_en")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-
-    let mut activity_rules = Vec::new();
-    for r in sqlx::query(
-        "SELECT subzone_code, kbli_code, class::text AS class, condition_codes
-           FROM activity_rules WHERE plan_id = $1",
-    )
-    .bind(plan_id)
-    .fetch_all(&mut *tx)
-    .await?
-    {
-        let subzone_code: String = r.try_get("subzone_code")?;
-        let kbli_code: String = r.try_get("kbli_code")?;
-        let class: String = r.try_get("class")?;
-        let class = ItbxClass::parse(class.trim()).ok_or_else(|| LoadError::BadValue {
-            what: "activity rule",
-            key: format!("{subzone_code}/{kbli_code}"),
-            field: "class",
-            value: class.clone(),
-        })?;
-        activity_rules.push(ActivityRule {
-            subzone_code,
-            kbli_code,
-            class,
-            condition_codes: r.try_get("condition_codes")?,
-        });
-    }
+    let zone_rules = zone_rules_of(&mut tx, plan_id).await?;
+    let activities = activities_of(&mut tx).await?;
+    let conditions = conditions_of(&mut tx, plan_id).await?;
+    let activity_rules = activity_rules_of(&mut tx, plan_id).await?;
 
     let mut overlays = Vec::new();
     for r in sqlx::query(
@@ -318,6 +237,114 @@ pub async fn load_plan_data(pool: &PgPool, plan_id: Option<i32>) -> Result<RuleS
         parcels,
         ..Default::default()
     })
+}
+
+/// The intensity rows of plan `plan_id`.
+pub async fn zone_rules_of(
+    conn: &mut sqlx::PgConnection,
+    plan_id: i32,
+) -> Result<Vec<ZoneRule>, sqlx::Error> {
+    sqlx::query(
+        "SELECT subzone_code, variant, kdb_max_pct::float8 AS kdb, klb_max::float8 AS klb,
+                kdh_min_pct::float8 AS kdh, ktb_max_pct::float8 AS ktb,
+                height_max_m::float8 AS height, floors_max, gsb_min_m::float8 AS gsb,
+                jbs_min_m::float8 AS jbs, min_parcel_m2::float8 AS min_parcel, note
+           FROM zone_rules WHERE plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(ZoneRule {
+            subzone_code: r.try_get("subzone_code")?,
+            variant: r.try_get("variant")?,
+            kdb_max_pct: r.try_get("kdb")?,
+            klb_max: r.try_get("klb")?,
+            kdh_min_pct: r.try_get("kdh")?,
+            ktb_max_pct: r.try_get("ktb")?,
+            height_max_m: r.try_get("height")?,
+            floors_max: r.try_get("floors_max")?,
+            gsb_min_m: r.try_get("gsb")?,
+            jbs_min_m: r.try_get("jbs")?,
+            min_parcel_m2: r.try_get("min_parcel")?,
+            note: r.try_get("note")?,
+        })
+    })
+    .collect()
+}
+
+/// The whole (national) KBLI catalogue, by code.
+pub async fn activities_of(conn: &mut sqlx::PgConnection) -> Result<Vec<Activity>, sqlx::Error> {
+    sqlx::query(
+        "SELECT kbli_code, title, title_en, section, keywords FROM activities ORDER BY kbli_code",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(Activity {
+            kbli_code: r.try_get("kbli_code")?,
+            title: r.try_get("title")?,
+            title_en: r.try_get("title_en")?,
+            section: r.try_get("section")?,
+            keywords: r.try_get("keywords")?,
+        })
+    })
+    .collect()
+}
+
+/// The condition texts of plan `plan_id`.
+pub async fn conditions_of(
+    conn: &mut sqlx::PgConnection,
+    plan_id: i32,
+) -> Result<Vec<RuleCondition>, sqlx::Error> {
+    sqlx::query("SELECT code, text_id, text_en FROM rule_conditions WHERE plan_id = $1")
+        .bind(plan_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(RuleCondition {
+                code: r.try_get("code")?,
+                text_id: r.try_get("text_id")?,
+                text_en: r.try_get("text_en")?,
+            })
+        })
+        .collect()
+}
+
+/// The ITBX cells of plan `plan_id`.
+pub async fn activity_rules_of(
+    conn: &mut sqlx::PgConnection,
+    plan_id: i32,
+) -> Result<Vec<ActivityRule>, LoadError> {
+    let mut out = Vec::new();
+    for r in sqlx::query(
+        "SELECT subzone_code, kbli_code, class::text AS class, condition_codes
+           FROM activity_rules WHERE plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let subzone_code: String = r.try_get("subzone_code")?;
+        let kbli_code: String = r.try_get("kbli_code")?;
+        let class: String = r.try_get("class")?;
+        let class = ItbxClass::parse(class.trim()).ok_or_else(|| LoadError::BadValue {
+            what: "activity rule",
+            key: format!("{subzone_code}/{kbli_code}"),
+            field: "class",
+            value: class.clone(),
+        })?;
+        out.push(ActivityRule {
+            subzone_code,
+            kbli_code,
+            class,
+            condition_codes: r.try_get("condition_codes")?,
+        });
+    }
+    Ok(out)
 }
 
 /// Loads and builds the active plan's rule set, logging how long each half took.

@@ -1075,19 +1075,18 @@ fn conditions_text(m: &Map<String, Value>) -> Result<Option<String>, PermitError
 }
 
 /// The engine's input for a stored application.
-async fn check_input(conn: &mut PgConnection, id: Uuid) -> Result<CheckInput, PermitError> {
-    let r = sqlx::query(
-        "SELECT ST_AsBinary(ST_Transform(parcel, 32751)) AS wkb, kbli_code,
-                footprint_m2::float8 AS footprint, total_floor_area_m2::float8 AS floor_area,
-                floors, height_m::float8 AS height, green_area_m2::float8 AS green,
-                basement_area_m2::float8 AS basement, declared_land_area_m2::float8 AS declared
-           FROM applications WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(conn)
-    .await?;
+/// The columns [`check_input_of_row`] reads from `applications` (besides `wkb`, the parcel as
+/// `ST_AsBinary` in EPSG:32751, which the caller selects).
+pub const CHECK_INPUT_COLUMNS: &str = "kbli_code, footprint_m2::float8 AS footprint,
+    total_floor_area_m2::float8 AS floor_area, floors, height_m::float8 AS height,
+    green_area_m2::float8 AS green, basement_area_m2::float8 AS basement,
+    declared_land_area_m2::float8 AS declared";
+
+/// The check input of an application row selected with [`CHECK_INPUT_COLUMNS`] and `wkb`.
+pub fn check_input_of_row(r: &sqlx::postgres::PgRow) -> Result<CheckInput, sqlx::Error> {
     let wkb: Vec<u8> = r.try_get("wkb")?;
-    let parcel = crate::check::wkb::multipolygon(&wkb).map_err(|e| PermitError::internal(&e))?;
+    let parcel = crate::check::wkb::multipolygon(&wkb)
+        .map_err(|e| sqlx::Error::Decode(format!("application parcel: {e}").into()))?;
     let floors: Option<i32> = r.try_get("floors")?;
     Ok(CheckInput {
         parcel: Utm51s::new(parcel),
@@ -1104,6 +1103,17 @@ async fn check_input(conn: &mut PgConnection, id: Uuid) -> Result<CheckInput, Pe
         declared_land_area_m2: r.try_get("declared")?,
         variant: None,
     })
+}
+
+async fn check_input(conn: &mut PgConnection, id: Uuid) -> Result<CheckInput, PermitError> {
+    let r = sqlx::query(&format!(
+        "SELECT ST_AsBinary(ST_Transform(parcel, 32751)) AS wkb, {CHECK_INPUT_COLUMNS}
+           FROM applications WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(check_input_of_row(&r)?)
 }
 
 /// Runs one workflow action (the shared part of `/actions/{action}` and `/transitions`).

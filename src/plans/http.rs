@@ -25,6 +25,7 @@ use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::http::guard::Multipart;
+use crate::ogc::html::esc;
 use crate::rules::RuleSet;
 
 pub fn routes() -> Router<AppState> {
@@ -447,21 +448,6 @@ async fn compare(
         return Ok(Html(diff_html(&d)).into_response());
     }
     Ok(axum::Json(d).into_response())
-}
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 fn v(x: &Value) -> String {

@@ -49,26 +49,21 @@ pub struct Subject {
 /// Reads every issued permit and open application (geometry in EPSG:32751).
 pub async fn subjects(conn: &mut PgConnection) -> Result<Vec<Subject>, PlanError> {
     let mut out = Vec::new();
-    let rows = sqlx::query(
-        "SELECT a.id, a.reference, a.status, a.permit_number, a.kbli_code, a.kelurahan_code,
-                ST_AsBinary(ST_Transform(CASE WHEN a.status IN ('ISSUED', 'DECIDED')
-                                              THEN coalesce(a.approved_parcel, a.parcel)
-                                              ELSE a.parcel END, 32751)) AS wkb,
-                a.footprint_m2::float8 AS footprint, a.total_floor_area_m2::float8 AS floor_area,
-                a.floors, a.height_m::float8 AS height, a.green_area_m2::float8 AS green,
-                a.basement_area_m2::float8 AS basement, a.declared_land_area_m2::float8 AS declared
-           FROM applications a
-          WHERE a.status IN ('ISSUED', 'SUBMITTED', 'ADMIN_CHECK', 'RETURNED', 'TECHNICAL_REVIEW', 'FORUM_REVIEW')
-             OR (a.status = 'DECIDED' AND a.decision <> 'rejected')
-          ORDER BY a.created_at, a.id",
-    )
+    use crate::permits::applications::{CHECK_INPUT_COLUMNS, check_input_of_row};
+    let rows = sqlx::query(&format!(
+        "SELECT id, reference, status, permit_number, kelurahan_code, {CHECK_INPUT_COLUMNS},
+                ST_AsBinary(ST_Transform(CASE WHEN status IN ('ISSUED', 'DECIDED')
+                                              THEN coalesce(approved_parcel, parcel)
+                                              ELSE parcel END, 32751)) AS wkb
+           FROM applications
+          WHERE status IN ('ISSUED', 'SUBMITTED', 'ADMIN_CHECK', 'RETURNED', 'TECHNICAL_REVIEW', 'FORUM_REVIEW')
+             OR (status = 'DECIDED' AND decision <> 'rejected')
+          ORDER BY created_at, id"
+    ))
     .fetch_all(&mut *conn)
     .await?;
     for r in rows {
-        let wkb: Vec<u8> = r.try_get("wkb")?;
-        let parcel = crate::check::wkb::multipolygon(&wkb).map_err(PlanError::Internal)?;
         let status: String = r.try_get("status")?;
-        let floors: Option<i32> = r.try_get("floors")?;
         out.push(Subject {
             kind: if status == "ISSUED" {
                 "permit"
@@ -81,21 +76,7 @@ pub async fn subjects(conn: &mut PgConnection) -> Result<Vec<Subject>, PlanError
             permit_number: r.try_get("permit_number")?,
             status: Some(status),
             kelurahan_code: r.try_get("kelurahan_code")?,
-            input: CheckInput {
-                parcel: Utm51s::new(parcel),
-                footprint: None,
-                kbli: r.try_get("kbli_code")?,
-                building: BuildingFigures {
-                    footprint_m2: r.try_get("footprint")?,
-                    floor_area_m2: r.try_get("floor_area")?,
-                    floors: floors.map(i64::from),
-                    height_m: r.try_get("height")?,
-                    green_m2: r.try_get("green")?,
-                    basement_m2: r.try_get("basement")?,
-                },
-                declared_land_area_m2: r.try_get("declared")?,
-                variant: None,
-            },
+            input: check_input_of_row(&r)?,
         });
     }
     let rows = sqlx::query(

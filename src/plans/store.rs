@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::PlanError;
 use super::book::{Book, Catalogue, CellError, Itbx};
-use crate::rules::{Activity, ActivityRule, ItbxClass, RuleCondition, ZoneRule};
+use crate::rules::{Activity, ActivityRule, ZoneRule};
 
 /// A zoning plan as listed.
 #[derive(Debug, Clone, Serialize)]
@@ -203,24 +203,7 @@ pub async fn load_book(conn: &mut PgConnection, plan_id: i32) -> Result<Book, Pl
         .bind(plan_id)
         .fetch_one(&mut *conn)
         .await?;
-    let mut cells = Vec::new();
-    for r in sqlx::query(
-        "SELECT subzone_code, kbli_code, class::text AS class, condition_codes
-           FROM activity_rules WHERE plan_id = $1",
-    )
-    .bind(plan_id)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        let class: String = r.try_get("class")?;
-        cells.push(ActivityRule {
-            subzone_code: r.try_get("subzone_code")?,
-            kbli_code: r.try_get("kbli_code")?,
-            class: ItbxClass::parse(&class)
-                .ok_or_else(|| PlanError::Internal(format!("bad ITBX class {class:?}")))?,
-            condition_codes: r.try_get("condition_codes")?,
-        });
-    }
+    let mut cells = crate::check::activity_rules_of(&mut *conn, plan_id).await?;
     let mut columns: Vec<String> = cells
         .iter()
         .map(|c| c.subzone_code.clone())
@@ -258,33 +241,7 @@ pub async fn load_book(conn: &mut PgConnection, plan_id: i32) -> Result<Book, Pl
         cells,
     };
 
-    let mut intensity = Vec::new();
-    for r in sqlx::query(
-        "SELECT subzone_code, variant, kdb_max_pct::float8 AS kdb, klb_max::float8 AS klb,
-                kdh_min_pct::float8 AS kdh, ktb_max_pct::float8 AS ktb,
-                height_max_m::float8 AS height, floors_max, gsb_min_m::float8 AS gsb,
-                jbs_min_m::float8 AS jbs, min_parcel_m2::float8 AS min_parcel, note
-           FROM zone_rules WHERE plan_id = $1",
-    )
-    .bind(plan_id)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        intensity.push(ZoneRule {
-            subzone_code: r.try_get("subzone_code")?,
-            variant: r.try_get("variant")?,
-            kdb_max_pct: r.try_get("kdb")?,
-            klb_max: r.try_get("klb")?,
-            kdh_min_pct: r.try_get("kdh")?,
-            ktb_max_pct: r.try_get("ktb")?,
-            height_max_m: r.try_get("height")?,
-            floors_max: r.try_get("floors_max")?,
-            gsb_min_m: r.try_get("gsb")?,
-            jbs_min_m: r.try_get("jbs")?,
-            min_parcel_m2: r.try_get("min_parcel")?,
-            note: r.try_get("note")?,
-        });
-    }
+    let mut intensity = crate::check::zone_rules_of(&mut *conn, plan_id).await?;
     let lay: Vec<String> = strings(&layout, "intensity_rows");
     order_by_layout(
         &mut intensity,
@@ -292,22 +249,11 @@ pub async fn load_book(conn: &mut PgConnection, plan_id: i32) -> Result<Book, Pl
         &lay,
     );
 
-    let mut conditions = Vec::new();
-    for r in sqlx::query("SELECT code, text_id, text_en FROM rule_conditions WHERE plan_id = $1")
-        .bind(plan_id)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        conditions.push(RuleCondition {
-            code: r.try_get("code")?,
-            text_id: r.try_get("text_id")?,
-            text_en: r.try_get("text_en")?,
-        });
-    }
+    let mut conditions = crate::check::conditions_of(&mut *conn, plan_id).await?;
     let lay = strings(&layout, "conditions_rows");
     order_by_layout(&mut conditions, |c| c.code.clone(), &lay);
 
-    let activities = load_activities(&mut *conn).await?;
+    let activities = crate::check::activities_of(&mut *conn).await?;
     Ok(Book {
         itbx: Some(itbx),
         intensity: Some(intensity),
@@ -319,27 +265,6 @@ pub async fn load_book(conn: &mut PgConnection, plan_id: i32) -> Result<Book, Pl
         },
         ignored_sheets: vec![],
     })
-}
-
-/// The whole activity catalogue, by code.
-pub async fn load_activities(conn: &mut PgConnection) -> Result<Vec<Activity>, PlanError> {
-    let rows = sqlx::query(
-        "SELECT kbli_code, title, title_en, section, keywords FROM activities ORDER BY kbli_code",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Activity {
-                kbli_code: r.try_get("kbli_code")?,
-                title: r.try_get("title")?,
-                title_en: r.try_get("title_en")?,
-                section: r.try_get("section")?,
-                keywords: r.try_get("keywords")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(PlanError::from)
 }
 
 /// KBLI code → title, for the matrix's `Kegiatan` column.
