@@ -133,6 +133,23 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// `Sheet!C12` of every error of a refused rule book, in the answer's order.
+fn places(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}!{}{}",
+                e["sheet"].as_str().unwrap(),
+                e["column"].as_str().unwrap_or(""),
+                e["row"]
+            )
+        })
+        .collect()
+}
+
 /// Rewrites the cells of a CSV matrix: `(KBLI, sub-zone) → new text`.
 fn edit_matrix(csv: &[u8], edits: &[(&str, &str, &str)]) -> Vec<u8> {
     let text = String::from_utf8(csv.to_vec()).unwrap();
@@ -180,19 +197,7 @@ async fn a_matrix_with_mistakes_is_refused_cell_by_cell_and_nothing_is_written()
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
     assert_eq!(a.headers[header::CONTENT_TYPE], "application/problem+json");
     let v = a.json();
-    let at: Vec<String> = v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{}!{}{}",
-                e["sheet"].as_str().unwrap(),
-                e["column"].as_str().unwrap_or(""),
-                e["row"]
-            )
-        })
-        .collect();
+    let at = places(&v);
     // every mistake, in sheet order: unknown sub-zone header, bad class, a name matching no
     // KBLI title (with a near title), a code without text, an unknown KBLI, a repeated row,
     // a malformed code
@@ -261,19 +266,7 @@ async fn a_matrix_with_mistakes_is_refused_cell_by_cell_and_nothing_is_written()
     let a = upload(&e.app, "RDTR baru", &e.planner, &[], ("perda.xlsx", &bytes)).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
     let v = a.json();
-    let at: Vec<String> = v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{}!{}{}",
-                e["sheet"].as_str().unwrap(),
-                e["column"].as_str().unwrap_or(""),
-                e["row"]
-            )
-        })
-        .collect();
+    let at = places(&v);
     assert_eq!(
         at,
         [

@@ -185,6 +185,18 @@ fn order_by_layout<T, K: Ord + Clone + std::hash::Hash + Eq>(
     });
 }
 
+/// The distinct `keys`, plus the layout's own, in the layout's order (others after, sorted).
+fn keys_in_layout<'a>(keys: impl Iterator<Item = &'a String>, layout: &'a [String]) -> Vec<String> {
+    let mut out: Vec<String> = keys
+        .chain(layout.iter())
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    order_by_layout(&mut out, |c| c.clone(), layout);
+    out
+}
+
 fn strings(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(|a| a.as_array())
@@ -204,33 +216,15 @@ pub async fn load_book(conn: &mut PgConnection, plan_id: i32) -> Result<Book, Pl
         .fetch_one(&mut *conn)
         .await?;
     let mut cells = crate::check::activity_rules_of(&mut *conn, plan_id).await?;
-    let mut columns: Vec<String> = cells
-        .iter()
-        .map(|c| c.subzone_code.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let lay_cols = strings(&layout, "itbx_columns");
     // columns and rows of the last import stay even where every cell was empty
-    for c in &lay_cols {
-        if !columns.contains(c) {
-            columns.push(c.clone());
-        }
-    }
-    order_by_layout(&mut columns, |c| c.clone(), &lay_cols);
-    let mut rows: Vec<String> = cells
-        .iter()
-        .map(|c| c.kbli_code.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let lay_rows = strings(&layout, "itbx_rows");
-    for k in &lay_rows {
-        if !rows.contains(k) {
-            rows.push(k.clone());
-        }
-    }
-    order_by_layout(&mut rows, |c| c.clone(), &lay_rows);
+    let columns = keys_in_layout(
+        cells.iter().map(|c| &c.subzone_code),
+        &strings(&layout, "itbx_columns"),
+    );
+    let rows = keys_in_layout(
+        cells.iter().map(|c| &c.kbli_code),
+        &strings(&layout, "itbx_rows"),
+    );
     let row_pos: HashMap<&String, usize> = rows.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let col_pos: HashMap<&String, usize> =
         columns.iter().enumerate().map(|(i, k)| (k, i)).collect();
