@@ -709,21 +709,6 @@ async fn cli_imports_a_zipped_shapefile_and_exports_in_tm3() {
 // HTTP
 // ---------------------------------------------------------------------------------------------
 
-async fn token(pool: &PgPool, role: &str) -> String {
-    let secret = format!("test-{role}-{}", uuid::Uuid::new_v4());
-    sqlx::query(
-        "WITH u AS (INSERT INTO users (email, password_hash, role) VALUES ($1, '$argon2id$v=19$test', $2) \
-         RETURNING id) INSERT INTO api_tokens (user_id, token_hash) SELECT id, $3 FROM u",
-    )
-    .bind(format!("{}@example.test", uuid::Uuid::new_v4()))
-    .bind(role)
-    .bind(ruang::auth::token_hash(&secret))
-    .execute(pool)
-    .await
-    .unwrap();
-    secret
-}
-
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
     let b = "ruang-test-boundary";
     let mut body = Vec::new();
@@ -785,8 +770,8 @@ async fn http_import_job_reports_progress_and_the_tiles_change_when_it_commits()
         .await
         .unwrap();
     let app = ruang::app(state);
-    let planner = token(&pool, "planner").await;
-    let applicant = token(&pool, "pemohon").await;
+    let planner = common::user_with_token(&pool, "planner").await;
+    let applicant = common::user_with_token(&pool, "pemohon").await;
     let (active,): (String,) =
         sqlx::query_as("SELECT name FROM zoning_plans WHERE status = 'active'")
             .fetch_one(&pool)
@@ -2104,7 +2089,7 @@ async fn a_zip_bomb_is_refused_at_once_and_memory_stays_bounded() {
     let bytes = std::fs::read(&bomb).unwrap();
     assert!(bytes.len() < 2_000_000, "the bomb is {} bytes", bytes.len());
     let (pool, url) = common::migrated_database("import_bomb").await;
-    let planner = token(&pool, "planner").await;
+    let planner = common::user_with_token(&pool, "planner").await;
     let dir = tmp("bomb-serve");
     let server = Server::start(&url, &dir).await;
     let idle = proc_kib(server.pid(), "VmRSS");
@@ -2231,7 +2216,7 @@ async fn wait_for_job(app: &axum::Router, token: &str, id: &str) -> Value {
 #[tokio::test]
 async fn archive_limits_hold_even_when_the_zip_lies_about_its_sizes() {
     let (pool, url) = common::migrated_database("import_caps").await;
-    let planner = token(&pool, "planner").await;
+    let planner = common::user_with_token(&pool, "planner").await;
     let app = ruang::app(
         ruang::AppState::new(
             pool.clone(),
@@ -2475,7 +2460,7 @@ async fn shapefiles_whose_counts_disagree_with_their_sizes_never_reach_gdal() {
     );
 
     // Zipped and uploaded: 422 before any job, naming the member and the archive.
-    let planner = token(&pool, "planner").await;
+    let planner = common::user_with_token(&pool, "planner").await;
     let app = ruang::app(
         ruang::AppState::new(pool.clone(), Config::default())
             .await
@@ -2642,7 +2627,7 @@ async fn the_feature_cap_refuses_a_layer_with_more_features() {
     assert_eq!((r.read, r.rejected), (3, 3), "{r}");
 
     // Over HTTP: 413 at the upload.
-    let planner = token(&pool, "planner").await;
+    let planner = common::user_with_token(&pool, "planner").await;
     let app = ruang::app(
         ruang::AppState::new(
             pool.clone(),
@@ -2763,10 +2748,10 @@ async fn delete_cancels_a_running_import_and_nothing_is_written() {
         .await
         .unwrap(),
     );
-    let planner = token(&pool, "planner").await;
-    let other_planner = token(&pool, "planner").await;
-    let admin = token(&pool, "admin").await;
-    let applicant = token(&pool, "pemohon").await;
+    let planner = common::user_with_token(&pool, "planner").await;
+    let other_planner = common::user_with_token(&pool, "planner").await;
+    let admin = common::user_with_token(&pool, "admin").await;
+    let applicant = common::user_with_token(&pool, "pemohon").await;
 
     // 200,000 parcels (9-vertex rings on a grid over Kupang) in a GeoPackage made by PostGIS.
     let dir = tmp("cancel");

@@ -542,21 +542,6 @@ async fn cql2_text_and_json_filter_like_sql() {
     assert_eq!(want, 1);
 }
 
-async fn planner_token(pool: &PgPool, role: &str) -> String {
-    let secret = format!("tok-{}", uuid::Uuid::new_v4());
-    sqlx::query(
-        "WITH u AS (INSERT INTO users (email, password_hash, role) VALUES ($1, '$argon2id$v=19$test', $2) RETURNING id) \
-         INSERT INTO api_tokens (user_id, token_hash) SELECT id, $3 FROM u",
-    )
-    .bind(format!("{}@kupang.test", uuid::Uuid::new_v4()))
-    .bind(role)
-    .bind(ruang::auth::token_hash(&secret))
-    .execute(pool)
-    .await
-    .unwrap();
-    secret
-}
-
 fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let n = f64::from(1u32 << z);
     let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
@@ -570,8 +555,8 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 async fn planners_create_replace_update_and_delete_with_etags() {
     let url = common::demo_database("ogcedit").await;
     let (app, pool) = app_on(&url).await;
-    let planner = planner_token(&pool, "planner").await;
-    let pemohon = planner_token(&pool, "pemohon").await;
+    let planner = common::user_with_token(&pool, "planner").await;
+    let pemohon = common::user_with_token(&pool, "pemohon").await;
     let auth = format!("Bearer {planner}");
     let gj = [
         ("content-type", "application/geo+json"),
@@ -1070,7 +1055,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     );
 
     // Writes: wrong content type 415; invalid GeoJSON 400; both before touching anything.
-    let tok = planner_token(&pool, "planner").await;
+    let tok = common::user_with_token(&pool, "planner").await;
     let auth = format!("Bearer {tok}");
     let (s, h, b) = send(
         &app,
@@ -1178,7 +1163,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
 async fn deleting_a_market_with_prices_or_a_puskesmas_with_a_catchment_is_refused() {
     let url = common::demo_database("ogcdel").await;
     let (app, pool) = app_on(&url).await;
-    let auth = format!("Bearer {}", planner_token(&pool, "planner").await);
+    let auth = format!("Bearer {}", common::user_with_token(&pool, "planner").await);
     let cases = [
         (
             "markets",

@@ -48,25 +48,6 @@ async fn env() -> Env {
     env_on(demo_db()).await
 }
 
-/// A user of `role` with a bearer token (created in SQL; the hash is never verified).
-async fn user(pool: &PgPool, role: &str) -> String {
-    let email = format!("{role}-{}@test.kupang.id", Uuid::new_v4());
-    let token = format!("tok-{}", Uuid::new_v4());
-    sqlx::query(
-        "WITH u AS (INSERT INTO users (email, display_name, password_hash, role)
-                    VALUES ($1, $2, '$argon2id$test', $3) RETURNING id)
-         INSERT INTO api_tokens (user_id, token_hash) SELECT id, $4 FROM u",
-    )
-    .bind(&email)
-    .bind(format!("Uji {role}"))
-    .bind(role)
-    .bind(ruang::auth::token_hash(&token))
-    .execute(pool)
-    .await
-    .unwrap();
-    token
-}
-
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,
@@ -191,10 +172,10 @@ struct Staff {
 
 async fn staff(pool: &PgPool) -> Staff {
     Staff {
-        operator: user(pool, "operator").await,
-        verifikator: user(pool, "verifikator").await,
-        forum: user(pool, "forum").await,
-        pejabat: user(pool, "pejabat").await,
+        operator: common::user_with_token(pool, "operator").await,
+        verifikator: common::user_with_token(pool, "verifikator").await,
+        forum: common::user_with_token(pool, "forum").await,
+        pejabat: common::user_with_token(pool, "pejabat").await,
     }
 }
 
@@ -219,7 +200,7 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 #[tokio::test]
 async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
     let (id, t) = create(&e, &owner, 0).await;
     assert_eq!(t, "\"1\"");
@@ -521,7 +502,7 @@ async fn upload(
 #[tokio::test]
 async fn a_returned_application_is_completed_and_submitted_again() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
     let (id, t) = create(&e, &owner, 1).await;
     let (t, _) = act(&e, &id, "submit", &owner, &t, json!({})).await;
@@ -610,9 +591,9 @@ async fn a_returned_application_is_completed_and_submitted_again() {
 #[tokio::test]
 async fn every_wrong_role_is_403_and_every_wrong_state_409() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
-    let other = user(&e.pool, "pemohon").await;
-    let planner = user(&e.pool, "planner").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
+    let other = common::user_with_token(&e.pool, "pemohon").await;
+    let planner = common::user_with_token(&e.pool, "planner").await;
     let s = staff(&e.pool).await;
     let (id, t) = create(&e, &owner, 2).await;
     let post = |action: &'static str, token: String, etag: String, body: Value| {
@@ -850,8 +831,8 @@ async fn every_wrong_role_is_403_and_every_wrong_state_409() {
 #[tokio::test]
 async fn applicants_see_only_their_own_applications() {
     let e = env().await;
-    let a_tok = user(&e.pool, "pemohon").await;
-    let b_tok = user(&e.pool, "pemohon").await;
+    let a_tok = common::user_with_token(&e.pool, "pemohon").await;
+    let b_tok = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
     let (id, _) = create(&e, &a_tok, 3).await;
     let png = {
@@ -963,9 +944,9 @@ async fn applicants_see_only_their_own_applications() {
 #[tokio::test]
 async fn two_concurrent_decisions_with_the_same_version_one_wins_one_gets_412() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
-    let v2 = user(&e.pool, "verifikator").await;
+    let v2 = common::user_with_token(&e.pool, "verifikator").await;
     let (id, t) = to_review(&e, &owner, &s, 4).await;
     let uri = format!("/api/applications/{id}/actions/decide");
     let (a, b) = tokio::join!(
@@ -1014,7 +995,7 @@ async fn two_concurrent_decisions_with_the_same_version_one_wins_one_gets_412() 
 #[tokio::test]
 async fn attachments_are_limited_in_size_and_type() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
     let (id, t) = create(&e, &owner, 6).await;
     let mut big = b"%PDF-1.4\n".to_vec();
@@ -1089,7 +1070,7 @@ async fn attachments_are_limited_in_size_and_type() {
 #[tokio::test]
 async fn bad_drafts_are_refused_and_nothing_is_written() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let good = draft_body(parcel(&e.pool, 7).await);
     let count = || async {
         let v = call(&e.app, "GET", "/api/applications", Some(&owner), None, None)
@@ -1231,7 +1212,7 @@ async fn bad_drafts_are_refused_and_nothing_is_written() {
 #[tokio::test]
 async fn the_transitions_endpoint_names_the_target_state() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
     // the body of /api/check is accepted too (kbli, building)
     let body = json!({
@@ -1303,7 +1284,7 @@ async fn the_transitions_endpoint_names_the_target_state() {
 #[tokio::test]
 async fn overdue_applications_are_listed_with_days_per_state() {
     let e = env().await;
-    let owner = user(&e.pool, "pemohon").await;
+    let owner = common::user_with_token(&e.pool, "pemohon").await;
     let s = staff(&e.pool).await;
     let (id, t) = create(&e, &owner, 9).await;
     let (t, _) = act(&e, &id, "submit", &owner, &t, json!({})).await;
