@@ -373,6 +373,24 @@ struct Errors<'a> {
 }
 
 impl<'a> Errors<'a> {
+    /// A row repeating the key of row `prev` (0-based): "`what` is already in row N".
+    fn repeated(
+        &mut self,
+        row: usize,
+        col: Option<usize>,
+        value: &str,
+        (what_id, what_en): (&str, &str),
+        prev: usize,
+    ) {
+        self.cell(
+            row,
+            col,
+            Some(value),
+            format!("{what_id} sudah ada di baris {}.", prev + 1),
+            format!("{what_en} is already in row {}.", prev + 1),
+        );
+    }
+
     fn cell(
         &mut self,
         row: usize,
@@ -577,6 +595,14 @@ pub fn read(
     }
 }
 
+/// `T1`..`T99`, `B1`..`B99` (upper case, no leading zero).
+pub fn is_condition_code(s: &str) -> bool {
+    (s.starts_with('T') || s.starts_with('B'))
+        && (2..=3).contains(&s.len())
+        && s[1..].chars().all(|c| c.is_ascii_digit())
+        && !s[1..].starts_with('0')
+}
+
 /// An ITBX cell's class and condition codes.
 pub type ParsedCell = (ItbxClass, Vec<String>);
 
@@ -596,12 +622,7 @@ pub fn parse_cell(s: &str) -> Result<Option<ParsedCell>, (String, String)> {
     }
     let mut codes = Vec::new();
     for p in &parts {
-        let ok = p.len() >= 2
-            && p.len() <= 3
-            && (p.starts_with('T') || p.starts_with('B'))
-            && p[1..].chars().all(|c| c.is_ascii_digit())
-            && !p[1..].starts_with('0');
-        if !ok {
+        if !is_condition_code(p) {
             return Err((
                 format!(
                     "Isi sel {s:?} tidak dikenal: gunakan I, X, atau kode ketentuan seperti T1, B2, T1,B3."
@@ -791,13 +812,8 @@ fn read_itbx(
         let code = match code {
             Some(c) => match seen_rows.insert(c.clone(), r) {
                 Some(prev) => {
-                    e.cell(
-                        r,
-                        code_col.or(name_col),
-                        Some(&c),
-                        format!("KBLI {c} sudah ada di baris {}.", prev + 1),
-                        format!("KBLI {c} is already in row {}.", prev + 1),
-                    );
+                    let what = format!("KBLI {c}");
+                    e.repeated(r, code_col.or(name_col), &c, (&what, &what), prev);
                     None
                 }
                 None => Some(c),
@@ -952,18 +968,15 @@ fn read_intensity(s: &Sheet, first: usize, cat: &Catalogue, e: &mut Errors) -> V
             continue;
         }
         if let Some(prev) = seen.insert((code.clone(), variant.clone()), r) {
-            e.cell(
+            e.repeated(
                 r,
                 Some(sz_col),
-                Some(raw),
-                format!(
-                    "Sub-zona {code} varian {variant:?} sudah ada di baris {}.",
-                    prev + 1
+                raw,
+                (
+                    &format!("Sub-zona {code} varian {variant:?}"),
+                    &format!("Sub-zone {code} variant {variant:?}"),
                 ),
-                format!(
-                    "Sub-zone {code} variant {variant:?} is already in row {}.",
-                    prev + 1
-                ),
+                prev,
             );
             continue;
         }
@@ -1053,11 +1066,7 @@ fn read_conditions(s: &Sheet, first: usize, e: &mut Errors) -> Vec<RuleCondition
         }
         let raw = cell(row, code_col);
         let code = raw.to_uppercase();
-        let ok = (code.starts_with('T') || code.starts_with('B'))
-            && (2..=3).contains(&code.len())
-            && code[1..].chars().all(|c| c.is_ascii_digit())
-            && !code[1..].starts_with('0');
-        if !ok {
+        if !is_condition_code(&code) {
             e.cell(
                 r,
                 Some(code_col),
@@ -1068,12 +1077,12 @@ fn read_conditions(s: &Sheet, first: usize, e: &mut Errors) -> Vec<RuleCondition
             continue;
         }
         if let Some(prev) = seen.insert(code.clone(), r) {
-            e.cell(
+            e.repeated(
                 r,
                 Some(code_col),
-                Some(raw),
-                format!("Kode {code} sudah ada di baris {}.", prev + 1),
-                format!("Code {code} is already in row {}.", prev + 1),
+                raw,
+                (&format!("Kode {code}"), &format!("Code {code}")),
+                prev,
             );
             continue;
         }
@@ -1214,13 +1223,8 @@ fn read_activities(s: &Sheet, first: usize, e: &mut Errors) -> Vec<Activity> {
             continue;
         }
         if let Some(prev) = seen.insert(code.clone(), r) {
-            e.cell(
-                r,
-                Some(code_col),
-                Some(raw),
-                format!("KBLI {code} sudah ada di baris {}.", prev + 1),
-                format!("KBLI {code} is already in row {}.", prev + 1),
-            );
+            let what = format!("KBLI {code}");
+            e.repeated(r, Some(code_col), raw, (&what, &what), prev);
             continue;
         }
         let title_en = en_col

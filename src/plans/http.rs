@@ -140,9 +140,7 @@ async fn create(
         None => None,
     };
     let mut tx = state.pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ruang.plans'))")
-        .execute(&mut *tx)
-        .await?;
+    store::lock_plans(&mut tx).await?;
     let base = match opt_str(&m, "from")? {
         Some(k) => Some(store::find(&mut tx, k).await.map_err(|e| match e {
             PlanError::NotFound(k) => PlanError::invalid(

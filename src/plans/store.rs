@@ -334,6 +334,30 @@ pub async fn history(pool: &PgPool, plan_id: i32) -> Result<Vec<Event>, PlanErro
         .map_err(PlanError::from)
 }
 
+/// Serialises the plan-changing transactions (create, import, activate, delete) against one
+/// another, so two of them cannot both create one draft or both activate.
+pub async fn lock_plans(conn: &mut PgConnection) -> Result<(), PlanError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ruang.plans'))")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Refuses (409) unless `plan` is a draft; `only_id`/`only_en` end the message ("hanya
+/// rancangan yang dapat dihapus." / "only a draft can be deleted.").
+fn require_draft(plan: &Plan, only_id: &str, only_en: &str) -> Result<(), PlanError> {
+    if plan.status == "draft" {
+        return Ok(());
+    }
+    Err(PlanError::state(
+        format!(
+            "Rencana {:?} berstatus {}; {only_id}",
+            plan.name, plan.status
+        ),
+        format!("Plan {:?} is {}; {only_en}", plan.name, plan.status),
+    ))
+}
+
 /// Checks a plan name: 3 to 120 characters, no control characters.
 pub fn check_name(name: &str) -> Result<String, PlanError> {
     let n = name.trim();
@@ -499,9 +523,7 @@ pub async fn import(
 ) -> Result<ImportReport, PlanError> {
     let mut tx = pool.begin().await?;
     // one import at a time, so two uploads into one new draft cannot both create it
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ruang.plans'))")
-        .execute(&mut *tx)
-        .await?;
+    lock_plans(&mut tx).await?;
     let (plan, created) = match find(&mut tx, &opts.plan).await {
         Ok(p) => (p, false),
         Err(PlanError::NotFound(_)) => {
@@ -516,18 +538,11 @@ pub async fn import(
         }
         Err(e) => return Err(e),
     };
-    if plan.status != "draft" {
-        return Err(PlanError::state(
-            format!(
-                "Rencana {:?} berstatus {}; aturan hanya dapat dimuat ke rancangan (draft). Muat ke nama baru untuk membuat rancangan dari rencana ini.",
-                plan.name, plan.status
-            ),
-            format!(
-                "Plan {:?} is {}; rules can only be loaded into a draft. Load into a new name to create a draft from this plan.",
-                plan.name, plan.status
-            ),
-        ));
-    }
+    require_draft(
+        &plan,
+        "aturan hanya dapat dimuat ke rancangan (draft). Muat ke nama baru untuk membuat rancangan dari rencana ini.",
+        "rules can only be loaded into a draft. Load into a new name to create a draft from this plan.",
+    )?;
     // SELECT ... FOR UPDATE: an activation waits for the import, and the other way round
     sqlx::query("SELECT 1 FROM zoning_plans WHERE id = $1 FOR UPDATE")
         .bind(plan.id)
@@ -800,22 +815,13 @@ pub async fn activate(
         ));
     }
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ruang.plans'))")
-        .execute(&mut *tx)
-        .await?;
+    lock_plans(&mut tx).await?;
     let plan = find(&mut tx, key).await?;
-    if plan.status != "draft" {
-        return Err(PlanError::state(
-            format!(
-                "Rencana {:?} berstatus {}; hanya rancangan (draft) yang dapat diaktifkan.",
-                plan.name, plan.status
-            ),
-            format!(
-                "Plan {:?} is {}; only a draft can be activated.",
-                plan.name, plan.status
-            ),
-        ));
-    }
+    require_draft(
+        &plan,
+        "hanya rancangan (draft) yang dapat diaktifkan.",
+        "only a draft can be activated.",
+    )?;
     if let Some(v) = expected_version
         && v != plan.version
     {
@@ -885,22 +891,13 @@ pub async fn activate(
 /// Deletes a draft (never an active or retired plan: checks and permits point at those).
 pub async fn delete_draft(pool: &PgPool, key: &str, actor: &Actor) -> Result<(), PlanError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ruang.plans'))")
-        .execute(&mut *tx)
-        .await?;
+    lock_plans(&mut tx).await?;
     let plan = find(&mut tx, key).await?;
-    if plan.status != "draft" {
-        return Err(PlanError::state(
-            format!(
-                "Rencana {:?} berstatus {}; hanya rancangan yang dapat dihapus.",
-                plan.name, plan.status
-            ),
-            format!(
-                "Plan {:?} is {}; only a draft can be deleted.",
-                plan.name, plan.status
-            ),
-        ));
-    }
+    require_draft(
+        &plan,
+        "hanya rancangan yang dapat dihapus.",
+        "only a draft can be deleted.",
+    )?;
     let used: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM applications WHERE check_plan_id = $1)")
             .bind(plan.id)
