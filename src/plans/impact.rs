@@ -268,8 +268,6 @@ pub struct Side {
     pub outcome: String,
     /// Condition codes attached (T/B codes, overlay kinds).
     pub conditions: Vec<String>,
-    #[serde(skip)]
-    condition_keys: Vec<String>,
     pub summary_id: String,
     pub summary_en: String,
     pub findings: Vec<FindingBrief>,
@@ -285,54 +283,75 @@ pub struct FindingBrief {
     pub message_en: String,
 }
 
+/// The conditions a decision attaches: (shown, compared). T/B codes as they are; an overlay's
+/// condition shown by its kind and compared by kind and text (its code carries the overlay's
+/// id, which differs between a plan and its copy). Both sorted, without repeats.
+fn conditions(d: &Decision) -> (Vec<String>, Vec<String>) {
+    let mut shown = Vec::new();
+    let mut keys = Vec::new();
+    for c in d.findings.iter().flat_map(|f| f.conditions.iter()) {
+        let tb = c.code.len() <= 3 && (c.code.starts_with('T') || c.code.starts_with('B'));
+        let s = if tb {
+            c.code.clone()
+        } else {
+            c.code
+                .trim_end_matches(|x: char| x.is_ascii_digit())
+                .trim_end_matches('-')
+                .to_owned()
+        };
+        keys.push(format!("{s}|{}", c.text_id));
+        shown.push(s);
+    }
+    for v in [&mut shown, &mut keys] {
+        v.sort();
+        v.dedup();
+    }
+    (shown, keys)
+}
+
+fn outcome(r: &Result<Decision, crate::rules::CheckError>) -> &'static str {
+    r.as_ref().map_or("ERROR", |d| d.outcome.as_str())
+}
+
+/// Whether a subject's check differs between the plans: its outcome, or (where the outcome
+/// attaches conditions) the conditions it attaches. Two refusals of the input are no change.
+fn differs(
+    b: &Result<Decision, crate::rules::CheckError>,
+    a: &Result<Decision, crate::rules::CheckError>,
+) -> bool {
+    match (b, a) {
+        (Err(_), Err(_)) => false,
+        (Ok(x), Ok(y)) if x.outcome == y.outcome => {
+            x.outcome.as_str() != "DITOLAK" && conditions(x).1 != conditions(y).1
+        }
+        _ => true,
+    }
+}
+
+/// One side of a changed subject, for the answer (built only for subjects that changed).
 fn side(r: &Result<Decision, crate::rules::CheckError>) -> Side {
     match r {
-        Ok(d) => {
-            // T/B codes as they are; an overlay's condition by its kind and text (its code
-            // carries the overlay's id, which differs between a plan and its copy)
-            let mut conditions = Vec::new();
-            let mut condition_keys = Vec::new();
-            for c in d.findings.iter().flat_map(|f| f.conditions.iter()) {
-                let tb = c.code.len() <= 3 && (c.code.starts_with('T') || c.code.starts_with('B'));
-                let shown = if tb {
-                    c.code.clone()
-                } else {
-                    c.code
-                        .trim_end_matches(|x: char| x.is_ascii_digit())
-                        .trim_end_matches('-')
-                        .to_owned()
-                };
-                condition_keys.push(format!("{shown}|{}", c.text_id));
-                conditions.push(shown);
-            }
-            conditions.sort();
-            conditions.dedup();
-            condition_keys.sort();
-            condition_keys.dedup();
-            Side {
-                outcome: d.outcome.as_str().to_owned(),
-                conditions,
-                condition_keys,
-                summary_id: d.summary_id.clone(),
-                summary_en: d.summary_en.clone(),
-                findings: d
-                    .findings
-                    .iter()
-                    .map(|f| FindingBrief {
-                        rule: f.rule.as_str().to_owned(),
-                        status: name(&f.status),
-                        effect: name(&f.effect),
-                        subzone_code: f.subzone_code.clone(),
-                        message_id: f.message_id.clone(),
-                        message_en: f.message_en.clone(),
-                    })
-                    .collect(),
-            }
-        }
+        Ok(d) => Side {
+            outcome: outcome(r).to_owned(),
+            conditions: conditions(d).0,
+            summary_id: d.summary_id.clone(),
+            summary_en: d.summary_en.clone(),
+            findings: d
+                .findings
+                .iter()
+                .map(|f| FindingBrief {
+                    rule: f.rule.as_str().to_owned(),
+                    status: name(&f.status),
+                    effect: name(&f.effect),
+                    subzone_code: f.subzone_code.clone(),
+                    message_id: f.message_id.clone(),
+                    message_en: f.message_en.clone(),
+                })
+                .collect(),
+        },
         Err(e) => Side {
-            outcome: "ERROR".into(),
+            outcome: outcome(r).to_owned(),
             conditions: vec![],
-            condition_keys: vec![],
             summary_id: e.message_id.clone(),
             summary_en: e.message_en.clone(),
             findings: vec![],
@@ -439,17 +458,7 @@ pub fn run(
                                 crate::rules::check(before, &s.input),
                                 crate::rules::check(after, &s.input),
                             );
-                            if let (Err(x), Err(y)) = (&b, &a)
-                                && x.kind == y.kind
-                            {
-                                return None;
-                            }
-                            let (sb, sa) = (side(&b), side(&a));
-                            // conditions matter only where the outcome attaches them
-                            let same = sb.outcome == sa.outcome
-                                && (sb.outcome == "DITOLAK"
-                                    || sb.condition_keys == sa.condition_keys);
-                            (!same).then_some((sb, sa))
+                            differs(&b, &a).then(|| (side(&b), side(&a)))
                         })
                         .collect::<Vec<_>>()
                 })
