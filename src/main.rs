@@ -64,6 +64,9 @@ struct GlobalArgs {
     /// Tile cache size in bytes (0 turns it off).
     #[arg(long, global = true, env = "RUANG_TILE_CACHE_BYTES")]
     tile_cache_bytes: Option<u64>,
+    /// Bytes the in-process tile layers may hold (0: PostGIS cuts every tile).
+    #[arg(long, global = true, env = "RUANG_TILE_MEMORY_BYTES")]
+    tile_memory_bytes: Option<u64>,
     /// Log format: text or json.
     #[arg(long, global = true, env = "RUANG_LOG_FORMAT")]
     log_format: Option<LogFormat>,
@@ -330,6 +333,7 @@ fn main() -> ExitCode {
         pg_port: g.pg_port,
         pg_bindir: g.pg_bindir.clone(),
         tile_cache_bytes: g.tile_cache_bytes,
+        tile_memory_bytes: g.tile_memory_bytes,
         log_format: g.log_format,
         log_filter: std::env::var("RUANG_LOG").ok(),
     };
