@@ -702,8 +702,8 @@ async fn check_command(args: CheckArgs, config: &Config) -> Result<ExitCode, Cli
         let rs = ruang::check::load(pool)
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
-        let input =
-            ruang::check::http::parse_request(body.to_string().as_bytes(), &rs).map_err(|e| {
+        let input = ruang::check::request::parse_request(body.to_string().as_bytes(), &rs)
+            .map_err(|e| {
                 CliError::Other(match &e.field {
                     Some(f) => format!("{f}: {}", e.detail_en),
                     None => e.detail_en.clone(),
@@ -714,7 +714,7 @@ async fn check_command(args: CheckArgs, config: &Config) -> Result<ExitCode, Cli
     })
     .await?;
     if args.json {
-        let v = ruang::check::http::decision_json(&decision).map_err(CliError::Other)?;
+        let v = ruang::check::decision::decision_json(&decision).map_err(CliError::Other)?;
         println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| CliError::Other(e.to_string()))?

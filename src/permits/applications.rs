@@ -1169,7 +1169,7 @@ async fn perform(
             let input = check_input(&mut tx, id).await?;
             let d = crate::rules::check(&rs, &input)?;
             let result =
-                crate::check::http::decision_json(&d).map_err(|e| PermitError::internal(&e))?;
+                crate::check::decision::decision_json(&d).map_err(|e| PermitError::internal(&e))?;
             data["check_outcome"] = json!(d.outcome.as_str());
             data["check_plan_version"] = json!(d.plan_version);
             sqlx::query(
