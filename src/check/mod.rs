@@ -14,6 +14,7 @@
 pub mod decision;
 pub mod geojson;
 pub mod http;
+pub mod openapi;
 pub mod request;
 pub mod wkb;
 

@@ -15,6 +15,7 @@
 pub mod cache;
 pub mod calc;
 pub mod csvin;
+pub mod openapi;
 pub mod prices;
 pub mod stunting;
 pub mod waste;
