@@ -3,7 +3,7 @@
 use super::super::decision::{ConditionText, Effect, Finding, RuleId, Status};
 use super::super::ruleset::{ItbxClass, RuleSet};
 use super::super::text::{n_en, n_id};
-use super::parts::{Part, intersection_with, merged, metric};
+use super::parts::{Part, intersection_with, merged, metric, removal};
 use super::{Ctx, Out};
 
 /// Condition texts of ITBX codes, falling back to the bare code when the plan has no text.
@@ -58,19 +58,7 @@ pub(super) fn itbx_and_buildable(cx: &Ctx<'_>, parts: &mut [Part<'_>], out: &mut
             Some(r) => match r.class {
                 ItbxClass::X => {
                     p.rejected = true;
-                    let (effect, id, en) = if building_here {
-                        (
-                            Effect::Reject,
-                            " Tapak bangunan berada di bagian ini.",
-                            " The footprint stands on this part.",
-                        )
-                    } else {
-                        (
-                            Effect::RejectPart,
-                            " Bagian ini dikeluarkan dari persetujuan.",
-                            " This part is excluded from the approval.",
-                        )
-                    };
+                    let (effect, id, en) = removal(building_here);
                     Finding::new(
                         RuleId::Itbx,
                         Status::Fail,

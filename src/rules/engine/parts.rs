@@ -167,6 +167,24 @@ pub(super) fn zone_parts<'a>(
     parts
 }
 
+/// The effect of removing a part of the parcel, and the words its message ends with: `reject`
+/// when the footprint stands on the part, else `reject_part`.
+pub(super) fn removal(footprint_on_it: bool) -> (Effect, &'static str, &'static str) {
+    if footprint_on_it {
+        (
+            Effect::Reject,
+            " Tapak bangunan berada di bagian ini.",
+            " The footprint stands on this part.",
+        )
+    } else {
+        (
+            Effect::RejectPart,
+            " Bagian ini dikeluarkan dari persetujuan.",
+            " This part is excluded from the approval.",
+        )
+    }
+}
+
 /// `plan_area`: the part of the parcel outside every zone.
 pub(super) fn plan_area(cx: &Ctx<'_>, parts: &[Part<'_>], out: &mut Out) {
     let Ctx {
@@ -209,19 +227,7 @@ pub(super) fn plan_area(cx: &Ctx<'_>, parts: &[Part<'_>], out: &mut Out) {
         let on_it = fp_pieces
             .as_ref()
             .is_some_and(|fpp| overlap_area(fpp, &out_geom.0) > tol.footprint_overlap_m2);
-        let (effect, extra_id, extra_en) = if on_it {
-            (
-                Effect::Reject,
-                " Tapak bangunan berada di bagian ini.",
-                " The footprint stands on this part.",
-            )
-        } else {
-            (
-                Effect::RejectPart,
-                " Bagian ini dikeluarkan dari persetujuan.",
-                " This part is excluded from the approval.",
-            )
-        };
+        let (effect, extra_id, extra_en) = removal(on_it);
         findings.push(
             Finding::new(
                 RuleId::PlanArea,
