@@ -2,6 +2,7 @@
 //!
 //! Layout (see README for the full map):
 //! - [`config`]: typed configuration (file + env + flags), secrets redacted.
+//! - [`crs`]: the CRSs ruang accepts, one vocabulary for the OGC API, the check and import.
 //! - [`error`]: the HTTP edge's error type, rendered as problem+json.
 //! - [`db`]: pool, migrations, the embedded PostgreSQL cluster.
 //! - [`demo`]: the deterministic Kupang demo city.
@@ -25,6 +26,7 @@
 pub mod auth;
 pub mod check;
 pub mod config;
+pub mod crs;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::geojson::{self, InputCrs, RequestError};
+use super::geojson::{self, RequestError};
 use crate::error::ApiError;
 use crate::rules::{BuildingFigures, CheckInput, RuleSet};
 
@@ -133,7 +133,7 @@ pub fn parse_request(body: &[u8], rs: &RuleSet) -> Result<CheckInput, ApiError> 
             format!("Invalid request field: {e}."),
         )
     })?;
-    let crs = InputCrs::parse(req.crs.as_deref()).ok_or_else(|| {
+    let crs = geojson::input_crs(req.crs.as_deref()).ok_or_else(|| {
         let shown: String = req.crs.clone().unwrap_or_default().chars().take(60).collect();
         field_error(
             "crs",
