@@ -4,11 +4,25 @@
 //! `detail` is in Bahasa Indonesia (the users' language); `detail_en` carries the same message
 //! in English. Internal errors are logged with their cause and answered with a generic message,
 //! so database text never reaches a client. Errors of the subsystems are converted into
-//! [`ApiError`] once, here.
+//! [`ApiError`] (`From`) and rendered only here.
+//!
+//! The members of every problem answer:
+//!
+//! | member | when |
+//! |---|---|
+//! | `type` | always: `https://ruang.kupangkota.go.id/problems/<kind>`, [`ApiError::kind`], with `-` for `_` when it is also the `code` |
+//! | `title`, `status` | always: the status's reason phrase and number |
+//! | `detail`, `detail_en` | always: Bahasa Indonesia, English |
+//! | `code` | ([`ApiError::coded`]) the snake_case code of the subsystems whose clients branch on it (permits, accounts, `POST /api/check`, the rate limits): `bad_json`, `invalid_field`, `stale_version`, `too_many_requests`, ... |
+//! | `field` | the request field (body member, form field, parameter) the problem is about |
+//! | further members | [`ApiError::extra`]: `suggestions` (check), `error_count` and `errors` (refused CSV files and rule books) |
+//!
+//! Headers: `Retry-After` with [`ApiError::retry_after`]; `Cache-Control: no-store` with
+//! [`ApiError::no_store`] (set by [`ApiError::coded`]).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -27,18 +41,12 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The request field (body member, form field, parameter) the problem is about.
     pub field: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ProblemBody<'a> {
-    #[serde(rename = "type")]
-    type_: String,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
-    detail_en: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    /// `kind` is also the `code` member (snake_case); see the module doc.
+    pub coded: bool,
+    /// Answer with `Cache-Control: no-store`.
+    pub no_store: bool,
+    /// Further members of the body (`suggestions`, `error_count`, `errors`).
+    pub extra: Option<Box<Map<String, Value>>>,
 }
 
 impl ApiError {
@@ -55,7 +63,44 @@ impl ApiError {
             detail_en: detail_en.into(),
             retry_after: None,
             field: None,
+            coded: false,
+            no_store: false,
+            extra: None,
         }
+    }
+
+    /// A problem with a `code` member (and `Cache-Control: no-store`); the type URI ends in the
+    /// code with `-` for `_`.
+    pub fn coded(
+        status: StatusCode,
+        code: &'static str,
+        detail_id: impl Into<String>,
+        detail_en: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            coded: true,
+            no_store: true,
+            ..Self::new(status, code, detail_id, detail_en)
+        }
+    }
+
+    /// The `code` member, when this problem has one.
+    pub fn code(&self) -> Option<&'static str> {
+        self.coded.then_some(self.kind)
+    }
+
+    /// The same problem naming the request field it is about.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same problem with one more member in its body.
+    pub fn with_member(mut self, name: &str, value: Value) -> Self {
+        self.extra
+            .get_or_insert_default()
+            .insert(name.to_string(), value);
+        self
     }
 
     /// 422 about one field of the request.
@@ -151,35 +196,60 @@ fn render(
     detail_en: &str,
     field: Option<&str>,
 ) -> Response {
-    let body = ProblemBody {
-        type_: format!("https://ruang.kupangkota.go.id/problems/{kind}"),
-        title: status.canonical_reason().unwrap_or("Error"),
-        status: status.as_u16(),
-        detail: detail_id,
-        detail_en,
-        field,
-    };
-    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut res = (status, bytes).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    res
+    ApiError {
+        field: field.map(str::to_string),
+        ..ApiError::new(status, "", detail_id, detail_en)
+    }
+    .render(kind)
+}
+
+impl ApiError {
+    fn render(self, kind: &str) -> Response {
+        let status = self.status;
+        let mut body = Map::new();
+        body.insert(
+            "type".into(),
+            json!(format!("https://ruang.kupangkota.go.id/problems/{kind}")),
+        );
+        body.insert(
+            "title".into(),
+            json!(status.canonical_reason().unwrap_or("Error")),
+        );
+        body.insert("status".into(), json!(status.as_u16()));
+        body.insert("detail".into(), json!(self.detail_id));
+        body.insert("detail_en".into(), json!(self.detail_en));
+        if self.coded {
+            body.insert("code".into(), json!(self.kind));
+        }
+        if let Some(f) = self.field {
+            body.insert("field".into(), json!(f));
+        }
+        if let Some(extra) = self.extra {
+            body.extend(*extra);
+        }
+        let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let mut res = (status, bytes).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.no_store {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        if let Some(s) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        res
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = render(
-            self.status,
-            self.kind,
-            &self.detail_id,
-            &self.detail_en,
-            self.field.as_deref(),
-        );
-        if let Some(s) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        if self.coded {
+            let kind = self.kind.replace('_', "-");
+            self.render(&kind)
+        } else {
+            let kind = self.kind;
+            self.render(kind)
         }
-        res
     }
 }
 

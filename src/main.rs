@@ -3,13 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use ruang::config::{Config, ConfigError, LogFormat, Overrides};
-use ruang::db::embedded::{self, Cluster, ClusterError, Status};
+use ruang::db::embedded::{ClusterError, Status};
+use ruang::db::open::{self, Database, OpenError, with_migrated};
 use ruang::db::{self, DbError};
-use sqlx::PgPool;
 
 #[derive(Parser)]
 #[command(
@@ -293,6 +293,8 @@ enum CliError {
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
     Demo(#[from] ruang::demo::DemoError),
     #[error(transparent)]
     Start(#[from] ruang::StartError),
@@ -397,27 +399,19 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
         Command::Serve { no_demo, .. } => serve(config, !no_demo).await,
         Command::Db { action } => db_command(action, &config).await,
         Command::Migrate => {
-            let handle = open_database(&config).await?;
-            let result = db::migrate(&handle.pool).await.map_err(CliError::from);
-            handle.close().await?;
-            result?;
+            with_migrated(&config, async |_| Ok::<_, CliError>(())).await?;
             println!("migrations are current");
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
             action: DemoAction::Load { seed, scale },
         } => {
-            let handle = open_database(&config).await?;
-            let result = async {
-                db::migrate(&handle.pool).await?;
-                let report =
-                    ruang::demo::load(&handle.pool, &ruang::demo::DemoOptions { seed, scale })
-                        .await?;
-                Ok::<_, CliError>(report)
-            }
-            .await;
-            handle.close().await?;
-            println!("{}", result?);
+            let report = with_migrated(&config, async |pool| {
+                let options = ruang::demo::DemoOptions { seed, scale };
+                Ok::<_, CliError>(ruang::demo::load(pool, &options).await?)
+            })
+            .await?;
+            println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Config => {
@@ -437,22 +431,12 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
                 CliError::Other(format!("cannot read the password from stdin: {e}"))
             })?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let handle = open_database(&config).await?;
-            let result = async {
-                db::migrate(&handle.pool).await?;
-                ruang::permits::accounts::add_user(
-                    &handle.pool,
-                    &email,
-                    &role,
-                    name.as_deref(),
-                    &password,
-                )
-                .await
-                .map_err(|e| CliError::Other(e.to_string()))
-            }
-            .await;
-            handle.close().await?;
-            let id = result?;
+            let id = with_migrated(&config, async |pool| {
+                ruang::permits::accounts::add_user(pool, &email, &role, name.as_deref(), &password)
+                    .await
+                    .map_err(|e| CliError::Other(e.to_string()))
+            })
+            .await?;
             println!(
                 "created account {id} ({}, {role})",
                 email.trim().to_lowercase()
@@ -462,16 +446,13 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, CliError> {
         Command::Token {
             action: TokenAction::Create { email, name },
         } => {
-            let handle = open_database(&config).await?;
-            let result = async {
-                db::migrate(&handle.pool).await?;
-                ruang::permits::accounts::create_api_token(&handle.pool, &email, name.as_deref())
+            let token = with_migrated(&config, async |pool| {
+                ruang::permits::accounts::create_api_token(pool, &email, name.as_deref())
                     .await
                     .map_err(|e| CliError::Other(e.to_string()))
-            }
-            .await;
-            handle.close().await?;
-            println!("{}", result?);
+            })
+            .await?;
+            println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -493,20 +474,14 @@ async fn ingest_command(what: IngestWhat, config: &Config) -> Result<ExitCode, C
     }
     let bytes = std::fs::read(&path)
         .map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))?;
-    let handle = open_database(config).await?;
-    let result = async {
-        db::migrate(&handle.pool).await?;
-        let r = match what {
-            IngestWhat::Stunting { .. } => {
-                ruang::monitor::stunting::import(&handle.pool, &bytes).await
-            }
-            IngestWhat::Prices { .. } => ruang::monitor::prices::import(&handle.pool, &bytes).await,
-        };
-        Ok::<_, CliError>(r)
-    }
-    .await;
-    handle.close().await?;
-    match result? {
+    let result = with_migrated(config, async |pool| {
+        Ok::<_, CliError>(match what {
+            IngestWhat::Stunting { .. } => ruang::monitor::stunting::import(pool, &bytes).await,
+            IngestWhat::Prices { .. } => ruang::monitor::prices::import(pool, &bytes).await,
+        })
+    })
+    .await?;
+    match result {
         Ok(report) => {
             println!("{}: {report}", path.display());
             Ok(ExitCode::SUCCESS)
@@ -532,14 +507,11 @@ async fn rules_command(
     action: ruang::plans::cli::RulesAction,
     config: &Config,
 ) -> Result<ExitCode, CliError> {
-    let handle = open_database(config).await?;
-    let result = async {
-        db::migrate(&handle.pool).await?;
-        Ok::<_, CliError>(ruang::plans::cli::run(&handle.pool, action).await)
-    }
-    .await;
-    handle.close().await?;
-    match result? {
+    let result = with_migrated(config, async |pool| {
+        Ok::<_, CliError>(ruang::plans::cli::run(pool, action).await)
+    })
+    .await?;
+    match result {
         Ok(true) => Ok(ExitCode::SUCCESS),
         Ok(false) => Ok(ExitCode::FAILURE),
         Err(ruang::plans::PlanError::Sql(e)) => Err(CliError::Db(DbError::from(e))),
@@ -589,7 +561,7 @@ async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, C
         limits: config.import_limits(),
         job: None,
     };
-    let handle = open_database(config).await?;
+    let db = Database::open(config).await?;
     let progress = Arc::new(Progress::default());
     let bar = indicatif::ProgressBar::with_draw_target(
         None,
@@ -626,15 +598,15 @@ async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, C
         })
     };
     let result = async {
-        db::migrate(&handle.pool).await?;
-        ruang::import::import(&handle.pool, opts, progress.clone())
+        db::migrate(&db.pool).await?;
+        ruang::import::import(&db.pool, opts, progress.clone())
             .await
             .map_err(|e| CliError::Other(e.to_string()))
     }
     .await;
     ticker.abort();
     bar.finish_and_clear();
-    handle.close().await?;
+    db.close().await?;
     let report = result?;
     if args.json {
         println!(
@@ -677,25 +649,18 @@ async fn export_command(args: ExportArgs, config: &Config) -> Result<ExitCode, C
         Some(s) => ruang::import::http::parse_epsg(s)
             .ok_or_else(|| CliError::Other(format!("--t-srs {s}: expected EPSG:N")))?,
     };
-    let handle = open_database(config).await?;
-    let result = async {
-        db::migrate(&handle.pool).await?;
-        ruang::import::export(
-            &handle.pool,
-            ExportOptions {
-                target,
-                format,
-                t_srs,
-                filter,
-            },
-            &args.out,
-        )
-        .await
-        .map_err(|e| CliError::Other(e.to_string()))
-    }
-    .await;
-    handle.close().await?;
-    let n = result?;
+    let options = ExportOptions {
+        target,
+        format,
+        t_srs,
+        filter,
+    };
+    let n = with_migrated(config, async |pool| {
+        ruang::import::export(pool, options, &args.out)
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))
+    })
+    .await?;
     println!(
         "wrote {n} features of {} to {} ({})",
         target.as_str(),
@@ -737,14 +702,12 @@ async fn check_command(args: CheckArgs, config: &Config) -> Result<ExitCode, Cli
         },
         "declared_land_area_m2": args.declared_area,
     });
-    let handle = open_database(config).await?;
-    let result = async {
-        db::migrate(&handle.pool).await?;
-        let rs = ruang::check::load(&handle.pool)
+    let decision = with_migrated(config, async |pool| {
+        let rs = ruang::check::load(pool)
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
-        let input =
-            ruang::check::http::parse_request(body.to_string().as_bytes(), &rs).map_err(|e| {
+        let input = ruang::check::request::parse_request(body.to_string().as_bytes(), &rs)
+            .map_err(|e| {
                 CliError::Other(match &e.field {
                     Some(f) => format!("{f}: {}", e.detail_en),
                     None => e.detail_en.clone(),
@@ -752,121 +715,18 @@ async fn check_command(args: CheckArgs, config: &Config) -> Result<ExitCode, Cli
             })?;
         ruang::rules::check(&rs, &input)
             .map_err(|e| CliError::Other(format!("{}: {}", e.field, e.message_en)))
-    }
-    .await;
-    handle.close().await?;
-    let decision = result?;
+    })
+    .await?;
     if args.json {
-        let v = ruang::check::http::decision_json(&decision).map_err(CliError::Other)?;
+        let v = ruang::check::decision::decision_json(&decision).map_err(CliError::Other)?;
         println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| CliError::Other(e.to_string()))?
         );
     } else {
-        print!("{}", decision_table(&decision));
+        print!("{}", decision.text_table());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The decision as a plain-text table.
-fn decision_table(d: &ruang::rules::Decision) -> String {
-    use std::fmt::Write;
-    let num = |x: Option<f64>, unit: Option<&str>| match x {
-        Some(x) => format!("{x} {}", unit.unwrap_or("")).trim().to_string(),
-        None => "-".to_string(),
-    };
-    let mut s = String::new();
-    let _ = writeln!(s, "outcome:  {}", d.outcome.as_str());
-    let _ = writeln!(s, "summary:  {}", d.summary_id);
-    let _ = writeln!(s, "          {}", d.summary_en);
-    let _ = writeln!(
-        s,
-        "plan:     {} version {}; KBLI {} {}",
-        d.plan_id, d.plan_version, d.kbli, d.activity_title
-    );
-    let _ = writeln!(
-        s,
-        "parcel:   {} m², approvable {} m²",
-        d.parcel_area_m2, d.approvable_area_m2
-    );
-    let _ = writeln!(s, "\nzone parts:");
-    let _ = writeln!(
-        s,
-        "  {:<8} {:<8} {:>10} {:>7}  {:<4} name",
-        "zone", "subzone", "area m²", "share", "ITBX"
-    );
-    for z in &d.zones {
-        let _ = writeln!(
-            s,
-            "  {:<8} {:<8} {:>10} {:>6.1}%  {:<4} {}",
-            z.zone_id,
-            z.subzone_code,
-            z.area_m2,
-            z.share * 100.0,
-            z.itbx.map(|c| c.as_str()).unwrap_or("-"),
-            z.subzone_name
-        );
-    }
-    for z in &d.ignored_slivers {
-        let _ = writeln!(
-            s,
-            "  {:<8} {:<8} {:>10} {:>6.1}%  (sliver, ignored)",
-            z.zone_id,
-            z.subzone_code,
-            z.area_m2,
-            z.share * 100.0
-        );
-    }
-    let _ = writeln!(s, "\nfindings:");
-    let _ = writeln!(
-        s,
-        "  {:<24} {:<10} {:>14} {:>14}  message",
-        "rule", "status", "measured", "limit"
-    );
-    for f in &d.findings {
-        let status = serde_json::to_value(f.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  {:<24} {:<10} {:>14} {:>14}  {}",
-            f.rule.as_str(),
-            status,
-            num(f.measured, f.unit),
-            num(f.limit, f.unit),
-            f.message_id
-        );
-        let _ = writeln!(
-            s,
-            "  {:<24} {:<10} {:>14} {:>14}  {}",
-            "", "", "", "", f.message_en
-        );
-    }
-    if !d.conditions.is_empty() {
-        let _ = writeln!(s, "\nconditions:");
-        for c in &d.conditions {
-            let _ = writeln!(s, "  {}: {} / {}", c.code, c.text_id, c.text_en);
-        }
-    }
-    s
-}
-
-fn cluster_of(config: &Config) -> Result<Cluster, ClusterError> {
-    Cluster::new(
-        &config.data_dir,
-        config.pg_bindir.as_deref(),
-        config.pg_port,
-    )
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ClusterError> + Send + 'static,
-) -> Result<T, CliError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CliError::Other(format!("internal error: {e}")))?
-        .map_err(CliError::from)
 }
 
 async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliError> {
@@ -881,12 +741,12 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
         println!("{}", url.expose());
         return Ok(ExitCode::SUCCESS);
     }
-    let cluster = cluster_of(config)?;
+    let cluster = open::cluster_of(config)?;
     match action {
         DbAction::Start => {
             let c = cluster.clone();
-            let started = blocking(move || c.start()).await?;
-            create_database(&cluster).await?;
+            let started = open::blocking(move || c.start()).await?;
+            open::create_database(&cluster).await?;
             if started {
                 println!("started the cluster in {}", cluster.data_dir().display());
             } else {
@@ -899,7 +759,7 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
         }
         DbAction::Stop => {
             let c = cluster.clone();
-            if blocking(move || c.stop()).await? {
+            if open::blocking(move || c.stop()).await? {
                 println!("stopped the cluster in {}", cluster.data_dir().display());
             } else {
                 println!(
@@ -934,12 +794,12 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
                 )));
             }
             let c = cluster.clone();
-            let started = blocking(move || c.start()).await?;
+            let started = open::blocking(move || c.start()).await?;
             let c = cluster.clone();
-            let result = blocking(move || c.backup(&dir)).await;
+            let result = open::blocking(move || c.backup(&dir)).await;
             if started {
                 let c = cluster.clone();
-                blocking(move || c.stop()).await?;
+                open::blocking(move || c.stop()).await?;
             }
             let r = result?;
             println!(
@@ -952,7 +812,7 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
         }
         DbAction::Restore { dir } => {
             let c = cluster.clone();
-            let r = blocking(move || c.restore(&dir)).await?;
+            let r = open::blocking(move || c.restore(&dir)).await?;
             if let Some(kept) = &r.kept {
                 println!("the previous data folder is kept as {}", kept.display());
             }
@@ -965,96 +825,6 @@ async fn db_command(action: DbAction, config: &Config) -> Result<ExitCode, CliEr
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Creates ruang's database in the embedded cluster when it does not exist yet.
-async fn create_database(cluster: &Cluster) -> Result<(), CliError> {
-    let admin = db::connect(&cluster.url_for("postgres"), 1, Duration::from_secs(10)).await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(embedded::DATABASE)
-            .fetch_one(&admin)
-            .await
-            .map_err(DbError::from)?;
-    if !exists {
-        // The name is our own constant, not input.
-        sqlx::query(&format!("CREATE DATABASE \"{}\"", embedded::DATABASE))
-            .execute(&admin)
-            .await
-            .map_err(DbError::from)?;
-    }
-    admin.close().await;
-    Ok(())
-}
-
-/// An open database: either the configured `DATABASE_URL`, or the embedded cluster, which this
-/// handle stops on `close` when it was the one that started it.
-struct DbHandle {
-    pool: PgPool,
-    cluster: Option<Cluster>,
-    started_cluster: bool,
-}
-
-impl DbHandle {
-    async fn close(self) -> Result<(), CliError> {
-        self.pool.close().await;
-        if let (Some(cluster), true) = (self.cluster, self.started_cluster) {
-            blocking(move || cluster.stop()).await?;
-            tracing::info!("stopped the embedded database");
-        }
-        Ok(())
-    }
-}
-
-async fn open_database(config: &Config) -> Result<DbHandle, CliError> {
-    if let Some(url) = &config.database_url {
-        let url = url.expose();
-        let pool = db::connect(url, config.db_max_connections, Duration::from_secs(5))
-            .await
-            .map_err(|e| {
-                CliError::Other(format!(
-                    "{e}. Check DATABASE_URL, or unset it to use ruang's embedded PostGIS"
-                ))
-            })?;
-        db::ensure_postgis(&pool, url).await?;
-        return Ok(DbHandle {
-            pool,
-            cluster: None,
-            started_cluster: false,
-        });
-    }
-    let cluster = cluster_of(config)?;
-    let c = cluster.clone();
-    let t = Instant::now();
-    let started = blocking(move || c.start()).await?;
-    if started {
-        tracing::info!(
-            data_dir = %cluster.data_dir().display(),
-            elapsed_ms = t.elapsed().as_millis() as u64,
-            "started the embedded PostgreSQL cluster"
-        );
-    }
-    let opened = async {
-        create_database(&cluster).await?;
-        let url = cluster.url();
-        let pool = db::connect(&url, config.db_max_connections, Duration::from_secs(10)).await?;
-        db::ensure_postgis(&pool, &url).await?;
-        Ok::<_, CliError>(pool)
-    }
-    .await;
-    match opened {
-        Ok(pool) => Ok(DbHandle {
-            pool,
-            cluster: Some(cluster),
-            started_cluster: started,
-        }),
-        Err(e) => {
-            if started {
-                let _ = blocking(move || cluster.stop()).await;
-            }
-            Err(e)
-        }
-    }
 }
 
 async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError> {
@@ -1073,18 +843,18 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
                 _ => format!("{e}. Choose another address with --bind ADDR:PORT"),
             },
         })?;
-    let handle = open_database(&config).await?;
+    let db = Database::open(&config).await?;
     let prepared = async {
-        db::migrate(&handle.pool).await?;
+        db::migrate(&db.pool).await?;
         if demo_allowed
             && config.demo_on_first_start
-            && !ruang::demo::is_loaded(&handle.pool)
+            && !ruang::demo::is_loaded(&db.pool)
                 .await
                 .map_err(DbError::from)?
         {
             tracing::info!("the database is empty: loading the Kupang demo city");
             let report = ruang::demo::load(
-                &handle.pool,
+                &db.pool,
                 &ruang::demo::DemoOptions {
                     seed: config.demo_seed,
                     scale: config.demo_scale,
@@ -1094,7 +864,7 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
             tracing::info!("demo city loaded: {}", one_line(&report.to_string()));
         }
         // Import jobs and upload folders a killed process left behind.
-        match ruang::import::http::recover(&handle.pool).await {
+        match ruang::import::http::recover(&db.pool).await {
             Ok(r) => {
                 if r.jobs_failed > 0 || !r.folders_removed.is_empty() {
                     tracing::info!(
@@ -1110,14 +880,14 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
     }
     .await;
     if let Err(e) = prepared {
-        handle.close().await?;
+        db.close().await?;
         return Err(e);
     }
     let addr = listener.local_addr().unwrap_or(config.bind);
-    let state = match ruang::AppState::new(handle.pool.clone(), config).await {
+    let state = match ruang::AppState::new(db.pool.clone(), config).await {
         Ok(s) => s,
         Err(e) => {
-            handle.close().await?;
+            db.close().await?;
             return Err(e.into());
         }
     };
@@ -1128,7 +898,7 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
         let ml = match ml {
             Ok(l) => l,
             Err(e) => {
-                handle.close().await?;
+                db.close().await?;
                 return Err(CliError::Bind {
                     addr: maddr,
                     reason: format!("{e} (metrics_bind)"),
@@ -1161,7 +931,7 @@ async fn serve(config: Config, demo_allowed: bool) -> Result<ExitCode, CliError>
     .with_graceful_shutdown(shutdown_signal())
     .await;
     tracing::info!("shutting down");
-    handle.close().await?;
+    db.close().await?;
     served.map_err(CliError::Serve)?;
     Ok(ExitCode::SUCCESS)
 }

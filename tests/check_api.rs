@@ -8,10 +8,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use ruang::config::Config;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 async fn demo(hint: &str) -> String {
     common::demo_database(hint).await
@@ -22,13 +20,8 @@ fn demo_db() -> &'static str {
 }
 
 async fn setup_on(url: &str) -> (axum::Router, ruang::AppState) {
-    let pool = ruang::db::connect(url, 8, Duration::from_secs(10))
-        .await
-        .unwrap();
-    let state = ruang::AppState::new(pool, Config::default())
-        .await
-        .expect("app state");
-    (ruang::app(state.clone()), state)
+    let t = common::TestApp::on(url).await;
+    (t.app, t.state)
 }
 
 async fn setup() -> (axum::Router, ruang::AppState) {
@@ -36,13 +29,9 @@ async fn setup() -> (axum::Router, ruang::AppState) {
 }
 
 async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, HeaderMap, Value) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let h = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let v = serde_json::from_slice(&body)
-        .unwrap_or_else(|e| panic!("{status}: {e}: {}", String::from_utf8_lossy(&body)));
-    (status, h, v)
+    let a = common::send(app, req).await;
+    let v = a.json();
+    (a.status, a.headers, v)
 }
 
 fn post_check(body: impl Into<Body>, content_type: &str, accept: &str) -> Request<Body> {
@@ -68,17 +57,7 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, HeaderMap, Value) {
 /// Asserts a problem+json answer with both languages and returns it.
 fn problem(status: StatusCode, headers: &HeaderMap, v: &Value, expected: StatusCode) -> Value {
     assert_eq!(status, expected, "{v}");
-    assert_eq!(
-        headers[header::CONTENT_TYPE],
-        "application/problem+json",
-        "{v}"
-    );
-    assert_eq!(v["status"], expected.as_u16(), "{v}");
-    assert!(v["detail"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
-    assert!(
-        v["detail_en"].as_str().is_some_and(|s| !s.is_empty()),
-        "{v}"
-    );
+    common::assert_problem(headers, v, expected);
     v.clone()
 }
 

@@ -17,8 +17,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use ruang::crs::Crs;
 use ruang::ogc::cql2::{Cql2Error, FilterLang, to_sql};
-use ruang::ogc::crs::Crs;
 use serde_json::Value;
 use sqlx::PgPool;
 

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use ruang::config::Config;
-use tower::ServiceExt;
 
 async fn app_with(pool: sqlx::PgPool, config: Config) -> axum::Router {
     ruang::app(ruang::AppState::new(pool, config).await.expect("app state"))
@@ -18,11 +16,8 @@ async fn send(
     app: &axum::Router,
     req: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, headers, body)
+    let a = common::send(app, req).await;
+    (a.status, a.headers, a.body)
 }
 
 fn get(uri: &str) -> Request<Body> {
@@ -41,17 +36,8 @@ fn assert_problem(
     expected: StatusCode,
 ) -> serde_json::Value {
     assert_eq!(status, expected, "{}", String::from_utf8_lossy(body));
-    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
     let v = json(body);
-    assert_eq!(v["status"], expected.as_u16());
-    assert!(
-        !v["detail"].as_str().unwrap().is_empty(),
-        "Indonesian detail"
-    );
-    assert!(
-        !v["detail_en"].as_str().unwrap().is_empty(),
-        "English detail"
-    );
+    common::assert_problem(headers, &v, expected);
     v
 }
 

@@ -15,12 +15,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use ruang::config::Config;
+use ruang::crs::Crs;
 use ruang::import::{
     ExportFormat, ExportOptions, ImportError, ImportLimits, ImportOptions, Progress, ReadOptions,
     Report, Target, WhereClause,
 };
 use ruang::ogc::cql2::FilterLang;
-use ruang::ogc::crs::Crs;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tower::ServiceExt;

@@ -5,26 +5,17 @@ mod common;
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use axum::http::StatusCode;
 
 const TOKEN: &str = "metrik-rahasia-0123456789";
 
 async fn send(app: &axum::Router, uri: &str, token: Option<&str>) -> (StatusCode, String) {
-    let mut req = Request::get(uri);
+    let mut c = common::call(app, "GET", uri);
     if let Some(t) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        c = c.token(t);
     }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).to_string())
+    let a = c.send().await;
+    (a.status, a.text())
 }
 
 fn value(page: &str, prefix: &str) -> f64 {

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use ruang::config::Config;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -101,10 +100,9 @@ async fn token(pool: &PgPool, email: &str, role: &str) -> String {
 }
 
 async fn app_on(pool: PgPool) -> axum::Router {
-    let state = ruang::AppState::new(pool, Config::default())
+    common::TestApp::with_pool(pool, Config::default())
         .await
-        .expect("app state");
-    ruang::app(state)
+        .app
 }
 
 async fn fixture(hint: &str) -> Env {
@@ -121,11 +119,8 @@ async fn fixture(hint: &str) -> Env {
 }
 
 async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let h = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, h, body)
+    let a = common::send(app, req).await;
+    (a.status, a.headers, a.body)
 }
 
 async fn json_of(app: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {

@@ -5,25 +5,17 @@ mod common;
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tower::ServiceExt;
 
 fn demo_db() -> &'static str {
     common::shared_demo_database("ogc")
 }
 
 async fn app_on(url: &str) -> (axum::Router, PgPool) {
-    let pool = ruang::db::connect(url, 8, Duration::from_secs(10))
-        .await
-        .unwrap();
-    let state = ruang::AppState::new(pool.clone(), ruang::config::Config::default())
-        .await
-        .expect("app state");
-    (ruang::app(state), pool)
+    let t = common::TestApp::on(url).await;
+    (t.app, t.pool)
 }
 
 async fn send(
@@ -33,22 +25,15 @@ async fn send(
     headers: &[(&str, &str)],
     body: Option<String>,
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "127.0.0.1:8080");
+    let mut c = common::call(app, method, uri).header("host", "127.0.0.1:8080");
     for (k, v) in headers {
-        req = req.header(*k, *v);
+        c = c.header(k, v);
     }
-    let res = app
-        .clone()
-        .oneshot(req.body(body.map_or(Body::empty(), Body::from)).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let h = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, h, body)
+    if let Some(b) = body {
+        c = c.raw_body(b);
+    }
+    let a = c.send().await;
+    (a.status, a.headers, a.body)
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, HeaderMap, Value) {
@@ -73,12 +58,7 @@ fn ids(v: &Value) -> Vec<i64> {
 
 fn problem(status: StatusCode, h: &HeaderMap, v: &Value, want: StatusCode) {
     assert_eq!(status, want, "{v}");
-    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
-    assert!(v["detail"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
-    assert!(
-        v["detail_en"].as_str().is_some_and(|s| !s.is_empty()),
-        "{v}"
-    );
+    common::assert_problem(h, v, want);
 }
 
 #[tokio::test]

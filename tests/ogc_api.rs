@@ -6,18 +6,14 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
-use tower::ServiceExt;
 
 async fn app() -> axum::Router {
     let (pool, _) = common::migrated_database("ogc_api").await;
-    let state = ruang::AppState::new(pool, ruang::config::Config::default())
+    common::TestApp::with_pool(pool, ruang::config::Config::default())
         .await
-        .expect("app state");
-    ruang::app(state)
+        .app
 }
 
 async fn send(
@@ -26,22 +22,12 @@ async fn send(
     uri: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "127.0.0.1:8080");
+    let mut c = common::call(app, method, uri).header("host", "127.0.0.1:8080");
     for (k, v) in headers {
-        req = req.header(*k, *v);
+        c = c.header(k, v);
     }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let h = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, h, body)
+    let a = c.send().await;
+    (a.status, a.headers, a.body)
 }
 
 async fn api_document(app: &axum::Router) -> Value {

@@ -6,136 +6,38 @@
 
 mod common;
 
-use std::time::Duration;
-
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::{draft_body, housing_parcel as parcel};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode, header};
+use common::{Answer, TestApp, call, draft_body, housing_parcel as parcel, send};
 use ruang::config::Config;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tower::ServiceExt;
 use uuid::Uuid;
 
 fn demo_db() -> &'static str {
     common::shared_demo_database("permits")
 }
 
-struct Env {
-    app: axum::Router,
-    pool: PgPool,
-}
-
-async fn env_on(url: &str) -> Env {
-    let pool = ruang::db::connect(url, 8, Duration::from_secs(10))
-        .await
-        .unwrap();
+async fn env_on(url: &str) -> TestApp {
     let config = Config {
         tile_cache_bytes: 0,
         ..Config::default()
     };
-    let state = ruang::AppState::new(pool.clone(), config)
-        .await
-        .expect("app state");
-    Env {
-        app: ruang::app(state),
-        pool,
-    }
+    TestApp::with_config(url, config).await
 }
 
-async fn env() -> Env {
+async fn env() -> TestApp {
     env_on(demo_db()).await
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}: {}",
-                self.status,
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    fn etag(&self) -> String {
-        self.headers[header::ETAG].to_str().unwrap().to_string()
-    }
-
-    /// Asserts a problem+json answer of `status` in both languages; returns it.
-    fn problem(&self, status: StatusCode) -> Value {
-        let v = self.json();
-        assert_eq!(self.status, status, "{v}");
-        assert_eq!(
-            self.headers[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{v}"
-        );
-        assert!(v["detail"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
-        assert!(
-            v["detail_en"].as_str().is_some_and(|s| !s.is_empty()),
-            "{v}"
-        );
-        v
-    }
-}
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    if_match: Option<&str>,
-    body: Option<Value>,
-) -> Answer {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    if let Some(m) = if_match {
-        req = req.header(header::IF_MATCH, m);
-    }
-    let req = match body {
-        Some(b) => req
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .unwrap();
-    send(app, req).await
-}
-
-async fn send(app: &axum::Router, req: Request<Body>) -> Answer {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
 /// Creates a draft as `owner`; returns (id, etag).
-async fn create(e: &Env, owner: &str, n: i64) -> (String, String) {
+async fn create(e: &TestApp, owner: &str, n: i64) -> (String, String) {
     let p = parcel(&e.pool, n).await;
-    let a = call(
-        &e.app,
-        "POST",
-        "/api/applications",
-        Some(owner),
-        None,
-        Some(draft_body(p)),
-    )
-    .await;
+    let a = call(&e.app, "POST", "/api/applications")
+        .token(owner)
+        .json(&draft_body(p))
+        .send()
+        .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
     let v = a.json();
     (v["id"].as_str().unwrap().to_string(), a.etag())
@@ -143,7 +45,7 @@ async fn create(e: &Env, owner: &str, n: i64) -> (String, String) {
 
 /// Takes `action` and asserts 200; returns the new ETag and the application.
 async fn act(
-    e: &Env,
+    e: &TestApp,
     id: &str,
     action: &str,
     token: &str,
@@ -154,10 +56,11 @@ async fn act(
         &e.app,
         "POST",
         &format!("/api/applications/{id}/actions/{action}"),
-        Some(token),
-        Some(etag),
-        Some(body),
     )
+    .token(token)
+    .if_match(etag)
+    .json(&body)
+    .send()
     .await;
     assert_eq!(a.status, StatusCode::OK, "{action}: {}", a.json());
     (a.etag(), a.json())
@@ -180,7 +83,7 @@ async fn staff(pool: &PgPool) -> Staff {
 }
 
 /// Brings a new application to TECHNICAL_REVIEW; returns (id, etag).
-async fn to_review(e: &Env, owner: &str, s: &Staff, n: i64) -> (String, String) {
+async fn to_review(e: &TestApp, owner: &str, s: &Staff, n: i64) -> (String, String) {
     let (id, t) = create(e, owner, n).await;
     let (t, _) = act(e, &id, "submit", owner, &t, json!({})).await;
     let (t, _) = act(e, &id, "start_check", &s.operator, &t, json!({})).await;
@@ -205,15 +108,10 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     let (id, t) = create(&e, &owner, 0).await;
     assert_eq!(t, "\"1\"");
 
-    let got = call(
-        &e.app,
-        "GET",
-        &format!("/api/applications/{id}"),
-        Some(&owner),
-        None,
-        None,
-    )
-    .await;
+    let got = call(&e.app, "GET", &format!("/api/applications/{id}"))
+        .token(&owner)
+        .send()
+        .await;
     let v = got.json();
     assert_eq!(v["status"], "DRAFT");
     assert_eq!(v["parcel"]["type"], "MultiPolygon");
@@ -281,16 +179,11 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     assert_eq!(v["status"], "DECIDED");
     assert_eq!(v["decision"], "approved_conditional");
     // the pejabat sees the issue action
-    let pv = call(
-        &e.app,
-        "GET",
-        &format!("/api/applications/{id}"),
-        Some(&s.pejabat),
-        None,
-        None,
-    )
-    .await
-    .json();
+    let pv = call(&e.app, "GET", &format!("/api/applications/{id}"))
+        .token(&s.pejabat)
+        .send()
+        .await
+        .json();
     assert_eq!(pv["allowed_actions"][0]["action"], "issue");
     let (t, v) = act(&e, &id, "issue", &s.pejabat, &t, json!({"valid_years": 3})).await;
     assert_eq!(v["status"], "ISSUED");
@@ -358,15 +251,10 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     assert_eq!(v["attachments"][0]["url"], json!(url));
 
     // the trail cannot be edited: no route, and the database refuses
-    let del = call(
-        &e.app,
-        "DELETE",
-        &format!("/api/applications/{id}"),
-        Some(&s.verifikator),
-        None,
-        None,
-    )
-    .await;
+    let del = call(&e.app, "DELETE", &format!("/api/applications/{id}"))
+        .token(&s.verifikator)
+        .send()
+        .await;
     assert_eq!(del.status, StatusCode::METHOD_NOT_ALLOWED);
     let upd =
         sqlx::query("UPDATE application_events SET note = 'x' WHERE application_id = $1::uuid")
@@ -386,15 +274,9 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     .unwrap();
     assert_eq!((kind.as_str(), pn.as_str()), ("izin", number.as_str()));
     let (x, y) = tile_of(lon, lat, 18);
-    let tile = call(
-        &e.app,
-        "GET",
-        &format!("/tiles/parcels/18/{x}/{y}.mvt"),
-        None,
-        None,
-        None,
-    )
-    .await;
+    let tile = call(&e.app, "GET", &format!("/tiles/parcels/18/{x}/{y}.mvt"))
+        .send()
+        .await;
     assert_eq!(tile.status, StatusCode::OK);
     let reader = mvt_reader::Reader::new(tile.body.clone()).unwrap();
     let features = reader.get_features(0).unwrap();
@@ -407,7 +289,7 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     assert!(found, "the issued parcel is in the parcels tile");
 
     // documents: public once issued, by id or by number
-    let html = call(&e.app, "GET", &format!("/permits/{id}"), None, None, None).await;
+    let html = call(&e.app, "GET", &format!("/permits/{id}")).send().await;
     assert_eq!(html.status, StatusCode::OK);
     let text = String::from_utf8_lossy(&html.body).to_string();
     assert!(text.contains(&number) && text.contains("<svg") && text.contains("sumur resapan"));
@@ -416,16 +298,14 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
         "the NIK is never printed"
     );
     let enc = number.replace('/', "%2F");
-    let by_number = call(&e.app, "GET", &format!("/permits/{enc}"), None, None, None).await;
+    let by_number = call(&e.app, "GET", &format!("/permits/{enc}")).send().await;
     assert_eq!(by_number.status, StatusCode::OK);
     let pdf = call(
         &e.app,
         "GET",
         &format!("/permits/{}.pdf", number.replace('/', "-")),
-        None,
-        None,
-        None,
     )
+    .send()
     .await;
     assert_eq!(pdf.status, StatusCode::OK);
     assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
@@ -462,7 +342,7 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     let _ = std::fs::remove_dir_all(&dir);
 
     // the attachment is served with its type
-    let f = call(&e.app, "GET", &url, Some(&s.operator), None, None).await;
+    let f = call(&e.app, "GET", &url).token(&s.operator).send().await;
     assert_eq!(f.status, StatusCode::OK);
     assert_eq!(f.headers[header::CONTENT_TYPE], "application/pdf");
     assert_eq!(f.body, b"%PDF-1.4\n% site plan\n");
@@ -512,10 +392,11 @@ async fn a_returned_application_is_completed_and_submitted_again() {
         &e.app,
         "POST",
         &format!("/api/applications/{id}/actions/return"),
-        Some(&s.operator),
-        Some(&t),
-        Some(json!({})),
     )
+    .token(&s.operator)
+    .if_match(&t)
+    .json(&json!({}))
+    .send()
     .await;
     assert_eq!(a.problem(StatusCode::UNPROCESSABLE_ENTITY)["field"], "note");
     let (t, v) = act(
@@ -530,35 +411,25 @@ async fn a_returned_application_is_completed_and_submitted_again() {
     assert_eq!(v["status"], "RETURNED");
     // the owner edits (If-Match needed) and submits again
     let url = format!("/api/applications/{id}");
-    let a = call(
-        &e.app,
-        "PATCH",
-        &url,
-        Some(&owner),
-        None,
-        Some(json!({"floors": 1})),
-    )
-    .await;
+    let a = call(&e.app, "PATCH", &url)
+        .token(&owner)
+        .json(&json!({"floors": 1}))
+        .send()
+        .await;
     a.problem(StatusCode::PRECONDITION_REQUIRED);
-    let a = call(
-        &e.app,
-        "PATCH",
-        &url,
-        Some(&owner),
-        Some("\"1\""),
-        Some(json!({"floors": 1})),
-    )
-    .await;
+    let a = call(&e.app, "PATCH", &url)
+        .token(&owner)
+        .if_match("\"1\"")
+        .json(&json!({"floors": 1}))
+        .send()
+        .await;
     a.problem(StatusCode::PRECONDITION_FAILED);
-    let a = call(
-        &e.app,
-        "PATCH",
-        &url,
-        Some(&owner),
-        Some(&t),
-        Some(json!({"floors": 1, "height_m": 4.5})),
-    )
-    .await;
+    let a = call(&e.app, "PATCH", &url)
+        .token(&owner)
+        .if_match(&t)
+        .json(&json!({"floors": 1, "height_m": 4.5}))
+        .send()
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.json());
     assert_eq!(a.json()["floors"], 1);
     let t = a.etag();
@@ -576,15 +447,12 @@ async fn a_returned_application_is_completed_and_submitted_again() {
     assert_eq!(edit["data"]["fields"], json!(["floors", "height_m"]));
     assert_eq!(edit["to_status"], "RETURNED");
     // no longer editable
-    let a = call(
-        &e.app,
-        "PATCH",
-        &url,
-        Some(&owner),
-        Some(&format!("\"{}\"", v["version"])),
-        Some(json!({"floors": 3})),
-    )
-    .await;
+    let a = call(&e.app, "PATCH", &url)
+        .token(&owner)
+        .if_match(&format!("\"{}\"", v["version"]))
+        .json(&json!({"floors": 3}))
+        .send()
+        .await;
     a.problem(StatusCode::CONFLICT);
 }
 
@@ -604,10 +472,11 @@ async fn every_wrong_role_is_403_and_every_wrong_state_409() {
                 &app,
                 "POST",
                 &format!("/api/applications/{id}/actions/{action}"),
-                Some(&token),
-                Some(&etag),
-                Some(body),
             )
+            .token(&token)
+            .if_match(&etag)
+            .json(&body)
+            .send()
             .await
         }
     };
@@ -642,27 +511,20 @@ async fn every_wrong_role_is_403_and_every_wrong_state_409() {
         .await
         .problem(StatusCode::NOT_FOUND);
     // editing by staff is refused
-    let a = call(
-        &e.app,
-        "PATCH",
-        &format!("/api/applications/{id}"),
-        Some(&s.operator),
-        Some(&t),
-        Some(json!({"floors": 1})),
-    )
-    .await;
+    let a = call(&e.app, "PATCH", &format!("/api/applications/{id}"))
+        .token(&s.operator)
+        .if_match(&t)
+        .json(&json!({"floors": 1}))
+        .send()
+        .await;
     a.problem(StatusCode::FORBIDDEN);
     // staff and planners do not create applications
     let p = parcel(&e.pool, 2).await;
-    let a = call(
-        &e.app,
-        "POST",
-        "/api/applications",
-        Some(&planner),
-        None,
-        Some(draft_body(p)),
-    )
-    .await;
+    let a = call(&e.app, "POST", "/api/applications")
+        .token(&planner)
+        .json(&draft_body(p))
+        .send()
+        .await;
     a.problem(StatusCode::FORBIDDEN);
 
     let (t, _) = act(&e, &id, "submit", &owner, &t, json!({})).await;
@@ -775,15 +637,10 @@ async fn every_wrong_role_is_403_and_every_wrong_state_409() {
         a.problem(StatusCode::UNPROCESSABLE_ENTITY)["field"],
         "approved_parcel"
     );
-    let still = call(
-        &e.app,
-        "GET",
-        &format!("/api/applications/{id}"),
-        Some(&s.verifikator),
-        None,
-        None,
-    )
-    .await;
+    let still = call(&e.app, "GET", &format!("/api/applications/{id}"))
+        .token(&s.verifikator)
+        .send()
+        .await;
     assert_eq!(still.etag(), t, "refused bodies change nothing");
     assert_eq!(still.json()["status"], "TECHNICAL_REVIEW");
 
@@ -802,30 +659,21 @@ async fn every_wrong_role_is_403_and_every_wrong_state_409() {
     let a = post("issue", s.pejabat.clone(), t.clone(), json!({})).await;
     assert_eq!(a.problem(StatusCode::CONFLICT)["code"], "wrong_state");
     // the rejection document is visible to the owner, not to the public or other applicants
-    let d = call(
-        &e.app,
-        "GET",
-        &format!("/permits/{id}"),
-        Some(&owner),
-        None,
-        None,
-    )
-    .await;
+    let d = call(&e.app, "GET", &format!("/permits/{id}"))
+        .token(&owner)
+        .send()
+        .await;
     assert_eq!(d.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&d.body).contains("Kegiatan tidak sesuai RDTR"));
-    call(&e.app, "GET", &format!("/permits/{id}"), None, None, None)
+    call(&e.app, "GET", &format!("/permits/{id}"))
+        .send()
         .await
         .problem(StatusCode::NOT_FOUND);
-    call(
-        &e.app,
-        "GET",
-        &format!("/permits/{id}.pdf"),
-        Some(&other),
-        None,
-        None,
-    )
-    .await
-    .problem(StatusCode::NOT_FOUND);
+    call(&e.app, "GET", &format!("/permits/{id}.pdf"))
+        .token(&other)
+        .send()
+        .await
+        .problem(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -845,13 +693,16 @@ async fn applicants_see_only_their_own_applications() {
     let att = up.json()["url"].as_str().unwrap().to_string();
 
     for uri in [format!("/api/applications/{id}"), att.clone()] {
-        call(&e.app, "GET", &uri, Some(&b_tok), None, None)
+        call(&e.app, "GET", &uri)
+            .token(&b_tok)
+            .send()
             .await
             .problem(StatusCode::NOT_FOUND);
-        call(&e.app, "GET", &uri, None, None, None)
+        call(&e.app, "GET", &uri)
+            .send()
             .await
             .problem(StatusCode::UNAUTHORIZED);
-        let ok = call(&e.app, "GET", &uri, Some(&s.verifikator), None, None).await;
+        let ok = call(&e.app, "GET", &uri).token(&s.verifikator).send().await;
         assert_eq!(ok.status, StatusCode::OK, "{uri}");
     }
     // guessed and malformed ids look the same as someone else's
@@ -859,14 +710,18 @@ async fn applicants_see_only_their_own_applications() {
         format!("/api/applications/{}", Uuid::new_v4()),
         "/api/applications/123".to_string(),
     ] {
-        call(&e.app, "GET", &uri, Some(&a_tok), None, None)
+        call(&e.app, "GET", &uri)
+            .token(&a_tok)
+            .send()
             .await
             .problem(StatusCode::NOT_FOUND);
     }
     let list = |tok: String| {
         let app = e.app.clone();
         async move {
-            let v = call(&app, "GET", "/api/applications", Some(&tok), None, None)
+            let v = call(&app, "GET", "/api/applications")
+                .token(&tok)
+                .send()
                 .await
                 .json();
             v["applications"]
@@ -880,16 +735,11 @@ async fn applicants_see_only_their_own_applications() {
     assert_eq!(list(a_tok.clone()).await, vec![id.clone()]);
     assert!(list(b_tok.clone()).await.is_empty());
     assert!(list(s.operator.clone()).await.contains(&id));
-    let first = call(
-        &e.app,
-        "GET",
-        "/api/applications?status=DRAFT",
-        Some(&a_tok),
-        None,
-        None,
-    )
-    .await
-    .json();
+    let first = call(&e.app, "GET", "/api/applications?status=DRAFT")
+        .token(&a_tok)
+        .send()
+        .await
+        .json();
     let item = &first["applications"][0];
     for k in [
         "id",
@@ -907,38 +757,23 @@ async fn applicants_see_only_their_own_applications() {
     ] {
         assert!(item.get(k).is_some(), "list item lacks {k}: {item}");
     }
-    let none = call(
-        &e.app,
-        "GET",
-        "/api/applications?status=ISSUED",
-        Some(&a_tok),
-        None,
-        None,
-    )
-    .await
-    .json();
+    let none = call(&e.app, "GET", "/api/applications?status=ISSUED")
+        .token(&a_tok)
+        .send()
+        .await
+        .json();
     assert_eq!(none["applications"], json!([]));
-    call(
-        &e.app,
-        "GET",
-        "/api/applications?status=NOPE",
-        Some(&a_tok),
-        None,
-        None,
-    )
-    .await
-    .problem(StatusCode::BAD_REQUEST);
+    call(&e.app, "GET", "/api/applications?status=NOPE")
+        .token(&a_tok)
+        .send()
+        .await
+        .problem(StatusCode::BAD_REQUEST);
     // and the overdue list is for officials
-    call(
-        &e.app,
-        "GET",
-        "/api/applications/overdue",
-        Some(&a_tok),
-        None,
-        None,
-    )
-    .await
-    .problem(StatusCode::FORBIDDEN);
+    call(&e.app, "GET", "/api/applications/overdue")
+        .token(&a_tok)
+        .send()
+        .await
+        .problem(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -950,22 +785,16 @@ async fn two_concurrent_decisions_with_the_same_version_one_wins_one_gets_412() 
     let (id, t) = to_review(&e, &owner, &s, 4).await;
     let uri = format!("/api/applications/{id}/actions/decide");
     let (a, b) = tokio::join!(
-        call(
-            &e.app,
-            "POST",
-            &uri,
-            Some(&s.verifikator),
-            Some(&t),
-            Some(json!({"decision": "approved"}))
-        ),
-        call(
-            &e.app,
-            "POST",
-            &uri,
-            Some(&v2),
-            Some(&t),
-            Some(json!({"decision": "rejected", "decision_reason": "Tidak sesuai"}))
-        ),
+        call(&e.app, "POST", &uri)
+            .token(&s.verifikator)
+            .if_match(&t)
+            .json(&json!({"decision": "approved"}))
+            .send(),
+        call(&e.app, "POST", &uri)
+            .token(&v2)
+            .if_match(&t)
+            .json(&json!({"decision": "rejected", "decision_reason": "Tidak sesuai"}))
+            .send(),
     );
     let mut statuses = [a.status, b.status];
     statuses.sort();
@@ -1073,7 +902,9 @@ async fn bad_drafts_are_refused_and_nothing_is_written() {
     let owner = common::user_with_token(&e.pool, "pemohon").await;
     let good = draft_body(parcel(&e.pool, 7).await);
     let count = || async {
-        let v = call(&e.app, "GET", "/api/applications", Some(&owner), None, None)
+        let v = call(&e.app, "GET", "/api/applications")
+            .token(&owner)
+            .send()
             .await
             .json();
         v["applications"].as_array().unwrap().len()
@@ -1139,15 +970,11 @@ async fn bad_drafts_are_refused_and_nothing_is_written() {
             "declared_land_area_m2",
         ),
     ] {
-        let a = call(
-            &e.app,
-            "POST",
-            "/api/applications",
-            Some(&owner),
-            None,
-            Some(body),
-        )
-        .await;
+        let a = call(&e.app, "POST", "/api/applications")
+            .token(&owner)
+            .json(&body)
+            .send()
+            .await;
         let p = a.problem(StatusCode::from_u16(status).unwrap());
         assert_eq!(p["field"], field, "{p}");
     }
@@ -1157,49 +984,37 @@ async fn bad_drafts_are_refused_and_nothing_is_written() {
         .body(Body::from("{\"parcel\": "))
         .unwrap();
     send(&e.app, req).await.problem(StatusCode::BAD_REQUEST);
-    call(
-        &e.app,
-        "POST",
-        "/api/applications",
-        None,
-        None,
-        Some(good.clone()),
-    )
-    .await
-    .problem(StatusCode::UNAUTHORIZED);
+    call(&e.app, "POST", "/api/applications")
+        .json(&good.clone())
+        .send()
+        .await
+        .problem(StatusCode::UNAUTHORIZED);
     assert_eq!(count().await, before, "nothing written");
     // a draft that the engine finds impossible cannot be submitted, and stays a draft
     let (id, t) = create(&e, &owner, 7).await;
-    let a = call(
-        &e.app,
-        "PATCH",
-        &format!("/api/applications/{id}"),
-        Some(&owner),
-        Some(&t),
-        Some(json!({"floors": 10, "height_m": 3})),
-    )
-    .await;
+    let a = call(&e.app, "PATCH", &format!("/api/applications/{id}"))
+        .token(&owner)
+        .if_match(&t)
+        .json(&json!({"floors": 10, "height_m": 3}))
+        .send()
+        .await;
     let t = a.etag();
     let s = call(
         &e.app,
         "POST",
         &format!("/api/applications/{id}/actions/submit"),
-        Some(&owner),
-        Some(&t),
-        Some(json!({})),
     )
+    .token(&owner)
+    .if_match(&t)
+    .json(&json!({}))
+    .send()
     .await;
     s.problem(StatusCode::UNPROCESSABLE_ENTITY);
-    let v = call(
-        &e.app,
-        "GET",
-        &format!("/api/applications/{id}"),
-        Some(&owner),
-        None,
-        None,
-    )
-    .await
-    .json();
+    let v = call(&e.app, "GET", &format!("/api/applications/{id}"))
+        .token(&owner)
+        .send()
+        .await
+        .json();
     assert_eq!(v["status"], "DRAFT");
     assert_eq!(v["check_result"], Value::Null);
     assert_eq!(
@@ -1223,61 +1038,45 @@ async fn the_transitions_endpoint_names_the_target_state() {
         "applicant_name": "Agus Bria",
         "applicant_nik": "5371019876540002",
     });
-    let a = call(
-        &e.app,
-        "POST",
-        "/api/applications",
-        Some(&owner),
-        None,
-        Some(body),
-    )
-    .await;
+    let a = call(&e.app, "POST", "/api/applications")
+        .token(&owner)
+        .json(&body)
+        .send()
+        .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
     let v = a.json();
     assert_eq!(v["kbli_code"], "68111");
     assert_eq!(v["total_floor_area_m2"], 150);
     let (id, t) = (v["id"].as_str().unwrap().to_string(), a.etag());
     let uri = format!("/api/applications/{id}/transitions");
-    let a = call(
-        &e.app,
-        "POST",
-        &uri,
-        Some(&owner),
-        Some(&t),
-        Some(json!({"to": "SUBMITTED"})),
-    )
-    .await;
+    let a = call(&e.app, "POST", &uri)
+        .token(&owner)
+        .if_match(&t)
+        .json(&json!({"to": "SUBMITTED"}))
+        .send()
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.json());
     let t = a.etag();
-    call(
-        &e.app,
-        "POST",
-        &uri,
-        Some(&s.operator),
-        Some(&t),
-        Some(json!({"to": "ISSUED"})),
-    )
-    .await
-    .problem(StatusCode::CONFLICT);
-    call(
-        &e.app,
-        "POST",
-        &uri,
-        Some(&s.operator),
-        Some(&t),
-        Some(json!({"to": "HEAVEN"})),
-    )
-    .await
-    .problem(StatusCode::UNPROCESSABLE_ENTITY);
-    let a = call(
-        &e.app,
-        "POST",
-        &uri,
-        Some(&s.operator),
-        Some(&t),
-        Some(json!({"to": "ADMIN_CHECK"})),
-    )
-    .await;
+    call(&e.app, "POST", &uri)
+        .token(&s.operator)
+        .if_match(&t)
+        .json(&json!({"to": "ISSUED"}))
+        .send()
+        .await
+        .problem(StatusCode::CONFLICT);
+    call(&e.app, "POST", &uri)
+        .token(&s.operator)
+        .if_match(&t)
+        .json(&json!({"to": "HEAVEN"}))
+        .send()
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let a = call(&e.app, "POST", &uri)
+        .token(&s.operator)
+        .if_match(&t)
+        .json(&json!({"to": "ADMIN_CHECK"}))
+        .send()
+        .await;
     assert_eq!(a.json()["status"], "ADMIN_CHECK");
 }
 
@@ -1310,15 +1109,10 @@ async fn overdue_applications_are_listed_with_days_per_state() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let a = call(
-        &e.app,
-        "GET",
-        "/api/applications/overdue",
-        Some(&s.pejabat),
-        None,
-        None,
-    )
-    .await;
+    let a = call(&e.app, "GET", "/api/applications/overdue")
+        .token(&s.pejabat)
+        .send()
+        .await;
     assert_eq!(a.status, StatusCode::OK);
     let v = a.json();
     let item = v["applications"]
@@ -1343,16 +1137,11 @@ async fn overdue_applications_are_listed_with_days_per_state() {
             .iter()
             .any(|x| x["id"] == json!(fresh))
     );
-    let g = call(
-        &e.app,
-        "GET",
-        &format!("/api/applications/{id}"),
-        Some(&owner),
-        None,
-        None,
-    )
-    .await
-    .json();
+    let g = call(&e.app, "GET", &format!("/api/applications/{id}"))
+        .token(&owner)
+        .send()
+        .await
+        .json();
     assert_eq!(g["overdue"], true);
 }
 
@@ -1455,19 +1244,17 @@ async fn cli_adds_a_user_and_creates_a_token_that_works() {
             .unwrap();
     assert!(hash.starts_with("$argon2id$"));
     let e = env_on(&url).await;
-    let me = call(&e.app, "GET", "/api/auth/me", Some(&token), None, None).await;
+    let me = call(&e.app, "GET", "/api/auth/me")
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json()["user"]["role"], "verifikator");
     assert_eq!(me.json()["user"]["display_name"], "Verifikator Satu");
-    let login = call(
-        &e.app,
-        "POST",
-        "/api/auth/login",
-        None,
-        None,
-        Some(json!({"email": "verif@kupang.go.id", "password": "kata-sandi-panjang"})),
-    )
-    .await;
+    let login = call(&e.app, "POST", "/api/auth/login")
+        .json(&json!({"email": "verif@kupang.go.id", "password": "kata-sandi-panjang"}))
+        .send()
+        .await;
     assert_eq!(login.status, StatusCode::OK);
 }
 
@@ -1475,15 +1262,10 @@ async fn cli_adds_a_user_and_creates_a_token_that_works() {
 async fn a_browser_session_drafts_and_submits_with_the_csrf_header() {
     let e = env().await;
     let email = format!("browser-{}@test.kupang.id", Uuid::new_v4());
-    let reg = call(
-        &e.app,
-        "POST",
-        "/api/auth/register",
-        None,
-        None,
-        Some(json!({"email": email, "password": "kata-sandi-browser", "display_name": "Browser"})),
-    )
-    .await;
+    let reg = call(&e.app, "POST", "/api/auth/register")
+        .json(&json!({"email": email, "password": "kata-sandi-browser", "display_name": "Browser"}))
+        .send()
+        .await;
     assert_eq!(reg.status, StatusCode::CREATED);
     let cookie = |name: &str| {
         reg.headers

@@ -9,12 +9,10 @@ mod common;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
-use ruang::config::Config;
+use axum::http::{Request, StatusCode, header};
+use common::{Answer, TestApp, call, send};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tower::ServiceExt;
 
 struct Env {
     app: axum::Router,
@@ -26,76 +24,27 @@ struct Env {
 /// Each test gets its own demo city: plans are created and activated.
 async fn env(hint: &str) -> Env {
     let url = common::demo_database(hint).await;
-    let pool = ruang::db::connect(&url, 8, Duration::from_secs(10))
-        .await
-        .unwrap();
-    let state = ruang::AppState::new(pool.clone(), Config::default())
-        .await
-        .expect("app state");
+    let TestApp { app, pool, .. } = TestApp::on(&url).await;
     let planner = common::user_with_token(&pool, "planner").await;
     let admin = common::user_with_token(&pool, "admin").await;
     Env {
-        app: ruang::app(state),
+        app,
         pool,
         planner,
         admin,
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}: {}",
-                self.status,
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(app: &axum::Router, req: Request<Body>) -> Answer {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
 async fn get(app: &axum::Router, path: &str, token: &str) -> Answer {
-    send(
-        app,
-        Request::get(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
+    call(app, "GET", path).token(token).send().await
 }
 
 async fn post_json(app: &axum::Router, path: &str, token: &str, body: Value) -> Answer {
-    send(
-        app,
-        Request::post(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
+    call(app, "POST", path)
+        .token(token)
+        .json(&body)
+        .send()
+        .await
 }
 
 async fn upload(

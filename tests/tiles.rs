@@ -6,27 +6,21 @@ mod common;
 use std::io::Read;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{HeaderMap, StatusCode, header};
 use ruang::config::Config;
 use ruang::tiles::cache::TileKey;
-use tower::ServiceExt;
 
 fn demo_db() -> &'static str {
     common::shared_demo_database("tiles")
 }
 
 async fn setup(cache_bytes: u64) -> (axum::Router, ruang::AppState) {
-    let pool = ruang::db::connect(demo_db(), 8, Duration::from_secs(10))
-        .await
-        .unwrap();
     let config = Config {
         tile_cache_bytes: cache_bytes,
         ..Config::default()
     };
-    let state = ruang::AppState::new(pool, config).await.expect("app state");
-    (ruang::app(state.clone()), state)
+    let t = common::TestApp::with_config(demo_db(), config).await;
+    (t.app, t.state)
 }
 
 async fn send(
@@ -34,19 +28,12 @@ async fn send(
     uri: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut req = Request::get(uri).header("host", "127.0.0.1:8080");
+    let mut c = common::call(app, "GET", uri).header("host", "127.0.0.1:8080");
     for (k, v) in headers {
-        req = req.header(*k, *v);
+        c = c.header(k, v);
     }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let h = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, h, body)
+    let a = c.send().await;
+    (a.status, a.headers, a.body)
 }
 
 fn json(b: &[u8]) -> serde_json::Value {

@@ -10,47 +10,20 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proj::Proj;
 use serde_json::{Value, json};
 
+use crate::crs::Crs;
 use crate::rules::{CheckError, CheckErrorKind, MetricMultiPolygon, Utm51s, diagnose_lonlat};
 
-/// The CRSs a request may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum InputCrs {
-    /// lon/lat degrees (GeoJSON's default; `EPSG:4326` is read in lon/lat order too).
-    Crs84,
-    /// WGS 84 / UTM zone 51S, metres.
-    Utm51s,
-    /// DGN95 / Indonesia TM-3 zone 51.1 (EPSG:23840), metres.
-    Tm3Zone511,
-}
-
-impl InputCrs {
-    /// Parses the request's `crs` field (`None` = CRS84).
-    pub fn parse(s: Option<&str>) -> Option<InputCrs> {
-        let Some(s) = s else {
-            return Some(InputCrs::Crs84);
-        };
-        let u = s.trim().to_ascii_uppercase();
-        let code = u
-            .trim_start_matches("URN:OGC:DEF:CRS:")
-            .trim_start_matches("HTTP://WWW.OPENGIS.NET/DEF/CRS/")
-            .replace("::", ":")
-            .replace('/', ":");
-        match code.as_str() {
-            "EPSG:4326" | "OGC:CRS84" | "CRS84" | "OGC:1.3:CRS84" | "EPSG:0:4326" => {
-                Some(InputCrs::Crs84)
-            }
-            "EPSG:32751" | "EPSG:0:32751" => Some(InputCrs::Utm51s),
-            "EPSG:23840" | "EPSG:0:23840" => Some(InputCrs::Tm3Zone511),
-            _ => None,
-        }
-    }
-
-    fn proj_name(self) -> &'static str {
-        match self {
-            InputCrs::Crs84 => "OGC:CRS84",
-            InputCrs::Utm51s => "EPSG:32751",
-            InputCrs::Tm3Zone511 => "EPSG:23840",
-        }
+/// The CRS of a request's `crs` field (`None` = CRS84): lon/lat degrees (GeoJSON's default;
+/// `EPSG:4326` is read in lon/lat order too), EPSG:32751 or EPSG:23840 metres. Web Mercator is
+/// not taken (its metres are not ground metres).
+pub fn input_crs(s: Option<&str>) -> Option<Crs> {
+    let Some(s) = s else {
+        return Some(Crs::Crs84);
+    };
+    match Crs::parse(s)? {
+        Crs::Crs84 | Crs::Epsg4326 => Some(Crs::Crs84),
+        c @ (Crs::Utm51s | Crs::Tm3Zone512) => Some(c),
+        Crs::WebMercator => None,
     }
 }
 
@@ -272,12 +245,12 @@ pub fn parse(
 }
 
 thread_local! {
-    static PROJS: RefCell<HashMap<(InputCrs, bool), Rc<Proj>>> = RefCell::new(HashMap::new());
+    static PROJS: RefCell<HashMap<(Crs, bool), Rc<Proj>>> = RefCell::new(HashMap::new());
 }
 
 /// The transformer between `crs` and EPSG:32751 (`to_utm`) or back, made once per thread.
 fn with_proj<T>(
-    crs: InputCrs,
+    crs: Crs,
     to_utm: bool,
     f: impl FnOnce(&Proj) -> Result<T, String>,
 ) -> Result<T, String> {
@@ -329,8 +302,8 @@ where
 }
 
 /// Transforms `mp` from `crs` to EPSG:32751 metres.
-pub fn to_metric(mp: &MultiPolygon<f64>, crs: InputCrs) -> Result<MultiPolygon<f64>, String> {
-    if crs == InputCrs::Utm51s {
+pub fn to_metric(mp: &MultiPolygon<f64>, crs: Crs) -> Result<MultiPolygon<f64>, String> {
+    if crs == Crs::Utm51s {
         return Ok(mp.clone());
     }
     with_proj(crs, true, |p| {
@@ -342,7 +315,7 @@ pub fn to_metric(mp: &MultiPolygon<f64>, crs: InputCrs) -> Result<MultiPolygon<f
 
 /// Transforms EPSG:32751 metres to lon/lat (CRS84).
 pub fn to_lonlat(mp: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, String> {
-    with_proj(InputCrs::Crs84, false, |p| {
+    with_proj(Crs::Crs84, false, |p| {
         map_coords(mp, |v| {
             p.convert_array(v).map(|_| ()).map_err(|e| e.to_string())
         })
@@ -351,7 +324,7 @@ pub fn to_lonlat(mp: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, String> {
 
 /// One point from EPSG:32751 to lon/lat or back.
 pub fn point(x: f64, y: f64, to_utm: bool) -> Result<(f64, f64), String> {
-    with_proj(InputCrs::Crs84, to_utm, |p| {
+    with_proj(Crs::Crs84, to_utm, |p| {
         p.convert((x, y)).map_err(|e| e.to_string())
     })
 }
@@ -360,36 +333,33 @@ pub fn point(x: f64, y: f64, to_utm: bool) -> Result<(f64, f64), String> {
 pub fn request_geometry(
     field: &str,
     v: &Value,
-    crs: InputCrs,
+    crs: Crs,
     max_vertices: usize,
 ) -> Result<MetricMultiPolygon, RequestError> {
     let mp = parse(field, v, max_vertices)?;
     use geo::CoordsIter;
-    match crs {
-        InputCrs::Crs84 => {
-            if let Some(e) = diagnose_lonlat(field, mp.coords_iter()) {
-                return Err(e.into());
-            }
+    if crs.geographic() {
+        if let Some(e) = diagnose_lonlat(field, mp.coords_iter()) {
+            return Err(e.into());
         }
-        InputCrs::Utm51s | InputCrs::Tm3Zone511 => {
-            let degrees_like = mp
-                .coords_iter()
-                .all(|c| c.x.abs() <= 180.0 && c.y.abs() <= 90.0);
-            if degrees_like {
-                return Err(CheckError::new(
-                    CheckErrorKind::InvalidGeometry,
-                    field,
-                    format!(
-                        "Koordinat tampak dalam derajat, bukan meter {}. Hapus isian \"crs\" untuk bujur/lintang.",
-                        crs.proj_name()
-                    ),
-                    format!(
-                        "The coordinates look like degrees, not {} metres. Leave out \"crs\" for lon/lat.",
-                        crs.proj_name()
-                    ),
-                )
-                .into());
-            }
+    } else {
+        let degrees_like = mp
+            .coords_iter()
+            .all(|c| c.x.abs() <= 180.0 && c.y.abs() <= 90.0);
+        if degrees_like {
+            return Err(CheckError::new(
+                CheckErrorKind::InvalidGeometry,
+                field,
+                format!(
+                    "Koordinat tampak dalam derajat, bukan meter {}. Hapus isian \"crs\" untuk bujur/lintang.",
+                    crs.proj_name()
+                ),
+                format!(
+                    "The coordinates look like degrees, not {} metres. Leave out \"crs\" for lon/lat.",
+                    crs.proj_name()
+                ),
+            )
+            .into());
         }
     }
     let metric = to_metric(&mp, crs).map_err(|e| {
@@ -433,18 +403,16 @@ mod tests {
 
     #[test]
     fn crs_names() {
-        assert_eq!(InputCrs::parse(None), Some(InputCrs::Crs84));
-        assert_eq!(InputCrs::parse(Some("EPSG:4326")), Some(InputCrs::Crs84));
+        assert_eq!(input_crs(None), Some(Crs::Crs84));
+        assert_eq!(input_crs(Some("EPSG:4326")), Some(Crs::Crs84));
         assert_eq!(
-            InputCrs::parse(Some("urn:ogc:def:crs:OGC:1.3:CRS84")),
-            Some(InputCrs::Crs84)
+            input_crs(Some("urn:ogc:def:crs:OGC:1.3:CRS84")),
+            Some(Crs::Crs84)
         );
-        assert_eq!(InputCrs::parse(Some("epsg:32751")), Some(InputCrs::Utm51s));
-        assert_eq!(
-            InputCrs::parse(Some("EPSG:23840")),
-            Some(InputCrs::Tm3Zone511)
-        );
-        assert_eq!(InputCrs::parse(Some("EPSG:3857")), None);
+        assert_eq!(input_crs(Some("epsg:32751")), Some(Crs::Utm51s));
+        assert_eq!(input_crs(Some("EPSG:23840")), Some(Crs::Tm3Zone512));
+        assert_eq!(input_crs(Some("EPSG:3857")), None);
+        assert_eq!(input_crs(Some("[EPSG:23840]")), Some(Crs::Tm3Zone512));
     }
 
     #[test]

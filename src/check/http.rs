@@ -1,4 +1,5 @@
-//! `POST /api/check`, `GET /api/zoning/at`, `GET /api/activities`.
+//! `POST /api/check`, `GET /api/zoning/at`, `GET /api/activities`: the handlers. The body's
+//! reading is [`super::request`], the decision's JSON [`super::decision`].
 
 use std::collections::HashMap;
 
@@ -12,10 +13,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::geojson::{self, InputCrs, RequestError};
+use super::decision::{decision_feature_collection, decision_json};
+use super::geojson::{self, RequestError};
+use super::request::parse_request;
 use crate::AppState;
-use crate::error::{ApiError, PROBLEM_JSON};
-use crate::rules::{BuildingFigures, CheckInput, Decision, ItbxClass, RuleSet};
+use crate::error::ApiError;
+use crate::rules::{ItbxClass, RuleSet};
 
 pub const GEO_JSON: &str = "application/geo+json";
 
@@ -38,166 +41,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/activities", get(activities))
 }
 
-/// Everything these handlers answer with when they do not answer 200.
-pub enum CheckApiError {
-    Api(ApiError),
-    Request(RequestError),
-}
-
-impl From<ApiError> for CheckApiError {
-    fn from(e: ApiError) -> Self {
-        CheckApiError::Api(e)
-    }
-}
-
-impl From<RequestError> for CheckApiError {
-    fn from(e: RequestError) -> Self {
-        CheckApiError::Request(e)
-    }
-}
-
-impl From<super::LoadError> for CheckApiError {
-    fn from(e: super::LoadError) -> Self {
-        CheckApiError::Api(e.into())
-    }
-}
-
-impl IntoResponse for CheckApiError {
-    fn into_response(self) -> Response {
-        match self {
-            CheckApiError::Api(e) => e.into_response(),
-            CheckApiError::Request(e) => {
-                let status =
-                    StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-                let kind = e.code.replace('_', "-");
-                let mut body = json!({
-                    "type": format!("https://ruang.kupangkota.go.id/problems/{kind}"),
-                    "title": status.canonical_reason().unwrap_or("Error"),
-                    "status": status.as_u16(),
-                    "detail": e.detail_id,
-                    "detail_en": e.detail_en,
-                    "code": e.code,
-                });
-                if let Some(f) = e.field {
-                    body["field"] = json!(f);
-                }
-                if !e.suggestions.is_empty() {
-                    body["suggestions"] = json!(e.suggestions);
-                }
-                let mut res = (status, body.to_string()).into_response();
-                res.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-                res.headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                res
-            }
-        }
-    }
-}
-
-/// The body of `POST /api/check`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CheckRequest {
-    parcel: Value,
-    #[serde(default)]
-    crs: Option<String>,
-    kbli: Value,
-    #[serde(default)]
-    building: Option<Value>,
-    #[serde(default)]
-    footprint: Option<Value>,
-    #[serde(default)]
-    declared_land_area_m2: Option<Value>,
-    #[serde(default)]
-    variant: Option<String>,
-}
-
-const FIGURES: &[&str] = &[
-    "footprint_m2",
-    "floor_area_m2",
-    "floors",
-    "height_m",
-    "green_m2",
-    "basement_m2",
-];
-
-fn field_error(field: &str, id: String, en: String) -> RequestError {
-    RequestError::new(422, "invalid_field", Some(field), id, en)
-}
-
-fn number(field: &str, v: &Value) -> Result<Option<f64>, RequestError> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => Ok(n.as_f64()),
-        _ => Err(field_error(
-            field,
-            format!("Isian {field} harus berupa angka."),
-            format!("The field {field} must be a number."),
-        )),
-    }
-}
-
-fn building(v: Option<&Value>) -> Result<BuildingFigures, RequestError> {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
-        return Ok(BuildingFigures::default());
-    };
-    let obj = v.as_object().ok_or_else(|| {
-        field_error(
-            "building",
-            "Isian building harus berupa objek angka bangunan.".into(),
-            "The field building must be an object of building figures.".into(),
-        )
-    })?;
-    let mut b = BuildingFigures::default();
-    for (k, v) in obj {
-        let field = format!("building.{k}");
-        let n = number(&field, v)?;
-        match k.as_str() {
-            "footprint_m2" => b.footprint_m2 = n,
-            "floor_area_m2" => b.floor_area_m2 = n,
-            "height_m" => b.height_m = n,
-            "green_m2" => b.green_m2 = n,
-            "basement_m2" => b.basement_m2 = n,
-            "floors" => {
-                b.floors = match n {
-                    None => None,
-                    Some(f) if f.fract() == 0.0 && f.abs() < 1e9 => Some(f as i64),
-                    Some(_) => {
-                        return Err(field_error(
-                            &field,
-                            "Jumlah lantai harus bilangan bulat.".into(),
-                            "The number of floors must be a whole number.".into(),
-                        ));
-                    }
-                }
-            }
-            _ => {
-                return Err(field_error(
-                    &field,
-                    format!(
-                        "Isian {field} tidak dikenal; yang dikenal: {}.",
-                        FIGURES.join(", ")
-                    ),
-                    format!("Unknown field {field}; known: {}.", FIGURES.join(", ")),
-                ));
-            }
-        }
-    }
-    Ok(b)
-}
-
-fn is_json_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .is_some_and(|m| {
-            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-        })
-}
-
 fn wants_geojson(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -205,138 +48,17 @@ fn wants_geojson(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.to_ascii_lowercase().contains(GEO_JSON))
 }
 
-/// Parses the body into the engine's input (the shared part of the HTTP route and the CLI).
-pub fn parse_request(body: &[u8], rs: &RuleSet) -> Result<CheckInput, RequestError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        RequestError::new(
-            400,
-            "bad_json",
-            None,
-            format!("Isi permintaan bukan JSON yang sah ({e})."),
-            format!("The request body is not valid JSON ({e})."),
-        )
-    })?;
-    if !v.is_object() {
-        return Err(RequestError::new(
-            400,
-            "bad_json",
-            None,
-            "Isi permintaan harus berupa objek JSON.".into(),
-            "The request body must be a JSON object.".into(),
-        ));
-    }
-    let req: CheckRequest = serde_json::from_value(v).map_err(|e| {
-        RequestError::new(
-            422,
-            "invalid_field",
-            None,
-            format!("Isian permintaan tidak sah: {e}."),
-            format!("Invalid request field: {e}."),
-        )
-    })?;
-    let crs = InputCrs::parse(req.crs.as_deref()).ok_or_else(|| {
-        let shown: String = req.crs.clone().unwrap_or_default().chars().take(60).collect();
-        field_error(
-            "crs",
-            format!("CRS \"{shown}\" tidak didukung; gunakan EPSG:4326/CRS84 (bujur, lintang), EPSG:32751 atau EPSG:23840."),
-            format!("CRS \"{shown}\" is not supported; use EPSG:4326/CRS84 (lon, lat), EPSG:32751 or EPSG:23840."),
-        )
-    })?;
-    let kbli = match &req.kbli {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        _ => {
-            return Err(field_error(
-                "kbli",
-                "Isian kbli harus berupa kode KBLI 5 angka, misalnya \"47111\".".into(),
-                "The field kbli must be a 5-digit KBLI code, e.g. \"47111\".".into(),
-            ));
-        }
-    };
-    let max = rs.tolerances().max_vertices;
-    let parcel = geojson::request_geometry("parcel", &req.parcel, crs, max)?;
-    let footprint = match req.footprint.as_ref().filter(|f| !f.is_null()) {
-        Some(f) => Some(geojson::request_geometry("footprint", f, crs, max)?),
-        None => None,
-    };
-    let declared = match &req.declared_land_area_m2 {
-        Some(v) => number("declared_land_area_m2", v)?,
-        None => None,
-    };
-    Ok(CheckInput {
-        parcel,
-        footprint,
-        kbli,
-        building: building(req.building.as_ref())?,
-        declared_land_area_m2: declared,
-        variant: req.variant.filter(|v| !v.is_empty()),
-    })
-}
-
-/// The decision as JSON, with every geometry in lon/lat (CRS84).
-pub fn decision_json(d: &Decision) -> Result<Value, String> {
-    let mut v = serde_json::to_value(d).map_err(|e| e.to_string())?;
-    for (i, f) in d.findings.iter().enumerate() {
-        if let Some(g) = &f.geometry {
-            v["findings"][i]["geometry"] = geojson::lonlat_geojson(g)?;
-        }
-    }
-    if let Some(g) = &d.compliant_polygon {
-        v["compliant_polygon"] = geojson::lonlat_geojson(g)?;
-    }
-    v["geometry_crs"] = json!("OGC:CRS84");
-    Ok(v)
-}
-
-/// The findings as a GeoJSON FeatureCollection (lon/lat); the decision's other fields are
-/// foreign members of the collection.
-pub fn decision_feature_collection(d: &Decision) -> Result<Value, String> {
-    let mut v = decision_json(d)?;
-    let findings = v
-        .get_mut("findings")
-        .map(Value::take)
-        .unwrap_or(Value::Array(vec![]));
-    let features: Vec<Value> = findings
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let mut props = f.clone();
-            let geometry = props
-                .as_object_mut()
-                .and_then(|o| o.remove("geometry"))
-                .unwrap_or(Value::Null);
-            json!({"type": "Feature", "geometry": geometry, "properties": props})
-        })
-        .collect();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("findings");
-        o.insert("type".into(), json!("FeatureCollection"));
-        o.insert("features".into(), Value::Array(features));
-    }
-    Ok(v)
-}
-
 async fn check(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, CheckApiError> {
-    if !is_json_type(&headers) {
-        return Err(RequestError::new(
-            415,
-            "unsupported_media_type",
-            None,
-            "Kirimkan isi permintaan sebagai JSON (Content-Type: application/json).".into(),
-            "Send the request body as JSON (Content-Type: application/json).".into(),
-        )
-        .into());
-    }
+) -> Result<Response, ApiError> {
+    crate::http::body::require_json(&headers, true)?;
     let current = state.check.current().await?;
     let rs = &current.rules;
     let input = parse_request(&body, rs)?;
     let started = std::time::Instant::now();
-    let decision = crate::rules::check(rs, &input).map_err(RequestError::from)?;
+    let decision = crate::rules::check(rs, &input)?;
     crate::metrics::record_check(started.elapsed());
     let (v, ct) = if wants_geojson(&headers) {
         (decision_feature_collection(&decision), GEO_JSON)
@@ -475,7 +197,7 @@ pub fn zone_info(rs: &RuleSet, zone: &crate::rules::Zone) -> Value {
 async fn zoning_at(
     State(state): State<AppState>,
     Query(q): Query<AtQuery>,
-) -> Result<Response, CheckApiError> {
+) -> Result<Response, ApiError> {
     let lon = coord_param("lon", q.lon.as_deref(), 180.0)?;
     let lat = coord_param("lat", q.lat.as_deref(), 90.0)?;
     let current = state.check.current().await?;
@@ -486,8 +208,7 @@ async fn zoning_at(
         return Err(ApiError::not_found(
             &format!("Zona RDTR di titik ({lon}, {lat})"),
             &format!("A zoning plan zone at ({lon}, {lat})"),
-        )
-        .into());
+        ));
     };
     let plan = rs.plan();
     let mut v = zone_info(rs, first);
@@ -511,14 +232,13 @@ struct ActivitiesQuery {
 async fn activities(
     State(state): State<AppState>,
     Query(q): Query<ActivitiesQuery>,
-) -> Result<Response, CheckApiError> {
+) -> Result<Response, ApiError> {
     let query = q.q.as_deref().map(str::trim).unwrap_or("");
     if query.is_empty() {
         return Err(ApiError::bad_request(
             "Parameter q wajib diisi: kode KBLI (awalan) atau kata kunci, misalnya q=minimarket.",
             "The parameter q is required: a KBLI code (prefix) or words, e.g. q=minimarket.",
-        )
-        .into());
+        ));
     }
     let limit = match q.limit.as_deref() {
         None => 20,

@@ -11,8 +11,11 @@
 //! - [`geojson`]: request geometry in, answer geometry out, CRS transforms with PROJ.
 //! - [`http`]: the routes.
 
+pub mod decision;
 pub mod geojson;
 pub mod http;
+pub mod openapi;
+pub mod request;
 pub mod wkb;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

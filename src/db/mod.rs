@@ -2,6 +2,7 @@
 
 pub mod changes;
 pub mod embedded;
+pub mod open;
 pub mod reads;
 
 use std::sync::OnceLock;

@@ -21,7 +21,7 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::permits::PermitError;
+use crate::error::ApiError;
 
 /// The client address of a request: the socket peer, except that behind a trusted reverse
 /// proxy (a loopback peer, or one in `trusted_proxies`) the last address of `X-Forwarded-For`
@@ -133,9 +133,9 @@ pub fn too_many_requests(
     detail_en: String,
     wait_secs: u64,
 ) -> Response {
-    let mut e = PermitError::new(StatusCode::TOO_MANY_REQUESTS, code, detail_id, detail_en);
-    e.retry_after = Some(wait_secs);
-    e.into_response()
+    ApiError::coded(StatusCode::TOO_MANY_REQUESTS, code, detail_id, detail_en)
+        .retry_after(wait_secs)
+        .into_response()
 }
 
 /// Per client address token bucket.

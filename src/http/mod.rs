@@ -20,6 +20,8 @@
 //!     `Content-Crs`; `ETag`, `Location` and `Content-Crs` are readable); no credentials
 //!     (cookies) are allowed cross-origin, so session-cookie requests stay same-origin.
 
+pub mod apidoc;
+pub mod body;
 pub mod guard;
 pub mod limit;
 mod ops;

@@ -25,9 +25,9 @@ use tokio::sync::mpsc;
 
 use super::target::{GeomKind, Target};
 use super::{ImportError, read};
+use crate::crs::Crs;
 use crate::ogc::collections::{self, Collection};
 use crate::ogc::cql2::{self, BindValue, FilterLang};
-use crate::ogc::crs::Crs;
 
 /// A WHERE fragment (without the keyword, over the table alias `t`) and its bind values;
 /// placeholders start at `$1`.

@@ -49,15 +49,8 @@ fn bad(id: impl Into<String>, en: impl Into<String>) -> ApiError {
     ApiError::bad_request(id, en)
 }
 
-/// `EPSG:N` or `N`.
-pub fn parse_epsg(s: &str) -> Option<u32> {
-    let s = s.trim();
-    let n = s
-        .strip_prefix("EPSG:")
-        .or_else(|| s.strip_prefix("epsg:"))
-        .unwrap_or(s);
-    n.parse().ok().filter(|n| *n > 0)
-}
+/// `EPSG:N` or `N` (the CLI's `--s-srs` / `--t-srs` use it from here too).
+pub use crate::crs::parse_epsg;
 
 /// The last path component of an uploaded file name, with only safe characters.
 fn safe_name(name: &str) -> String {

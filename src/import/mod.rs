@@ -29,6 +29,7 @@ pub mod archive;
 pub mod binary;
 pub mod export;
 pub mod http;
+pub mod openapi;
 pub mod read;
 pub mod shapefile;
 pub mod target;

@@ -9,16 +9,23 @@
 //! newer state, even after the tables were truncated; and since the version is read before the
 //! data, an entry is never older than its version. Several server copies each keep their own
 //! cache and stay correct. `Cache-Control: no-cache` on the request skips the cache.
+//!
+//! [`get_cached`] is the one way an endpoint uses it: the route's handler, around a function of
+//! the request's state, query and headers.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use sqlx::PgPool;
 
 use super::MonitorError;
+use crate::AppState;
 
 /// Bytes of cached answers kept (keys included).
 pub const CACHE_BYTES: u64 = 32 * 1024 * 1024;
@@ -125,3 +132,42 @@ impl ResponseCache {
 
 /// Shared by the routers of one application.
 pub type Shared = Arc<ResponseCache>;
+
+/// Where a cached endpoint reads (the data version and the data from the same database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// A replica when one is eligible, else the primary.
+    Replica,
+    /// Always the primary.
+    Primary,
+}
+
+/// A `GET` route answered through the [`Shared`] cache of the router (an `Extension`):
+/// `compute(state, query, headers)` runs on a miss, its 200 answers are kept.
+pub fn get_cached<F, Fut>(reads: Reads, compute: F) -> MethodRouter<AppState>
+where
+    F: Fn(AppState, HashMap<String, String>, HeaderMap) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response, MonitorError>> + Send + 'static,
+{
+    axum::routing::get(
+        move |State(state): State<AppState>,
+              Extension(cache): Extension<Shared>,
+              uri: Uri,
+              headers: HeaderMap,
+              Query(q): Query<HashMap<String, String>>| {
+            let compute = compute.clone();
+            async move {
+                let key = key(&uri, &headers);
+                let state = match reads {
+                    Reads::Replica => state.for_reads(),
+                    Reads::Primary => state,
+                };
+                cache
+                    .get_or(&state.pool, &headers, key, || {
+                        compute(state.clone(), q, headers.clone())
+                    })
+                    .await
+            }
+        },
+    )
+}

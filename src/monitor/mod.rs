@@ -15,6 +15,7 @@
 pub mod cache;
 pub mod calc;
 pub mod csvin;
+pub mod openapi;
 pub mod prices;
 pub mod stunting;
 pub mod waste;
@@ -25,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::ApiError;
 
 /// The monitoring routes under `/api/stunting`, `/api/prices` and `/api/waste`.
 pub fn routes() -> Router<AppState> {
@@ -108,53 +109,41 @@ pub enum MonitorError {
     Sql(#[from] sqlx::Error),
 }
 
-#[derive(Serialize)]
-struct RowsProblem<'a> {
-    #[serde(rename = "type")]
-    type_: &'static str,
-    title: &'static str,
-    status: u16,
-    detail: String,
-    detail_en: String,
-    error_count: usize,
-    errors: &'a [RowError],
-}
-
-impl IntoResponse for MonitorError {
-    fn into_response(self) -> Response {
-        match self {
-            MonitorError::Api(e) => e.into_response(),
-            MonitorError::Sql(e) => ApiError::from(e).into_response(),
+impl From<MonitorError> for ApiError {
+    fn from(e: MonitorError) -> Self {
+        match e {
+            MonitorError::Api(e) => e,
+            MonitorError::Sql(e) => e.into(),
             MonitorError::Rows(errors) => {
                 let n = errors.len();
                 let listed = &errors[..n.min(MAX_LISTED_ERRORS)];
                 let first = listed.first();
-                let body = RowsProblem {
-                    type_: "https://ruang.kupangkota.go.id/problems/invalid-rows",
-                    title: "Unprocessable Entity",
-                    status: 422,
-                    detail: format!(
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-rows",
+                    format!(
                         "Berkas ditolak, tidak ada yang diimpor: {n} kesalahan{}",
                         first
                             .map(|e| format!(", pertama di baris {}: {}", e.row, e.detail))
                             .unwrap_or_default()
                     ),
-                    detail_en: format!(
+                    format!(
                         "The file was refused and nothing was imported: {n} error(s){}",
                         first
                             .map(|e| format!(", the first in row {}: {}", e.row, e.detail_en))
                             .unwrap_or_default()
                     ),
-                    error_count: n,
-                    errors: listed,
-                };
-                let bytes = serde_json::to_vec(&body).unwrap_or_default();
-                let mut res = (StatusCode::UNPROCESSABLE_ENTITY, bytes).into_response();
-                res.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-                res
+                )
+                .with_member("error_count", serde_json::json!(n))
+                .with_member("errors", serde_json::json!(listed))
             }
         }
+    }
+}
+
+impl IntoResponse for MonitorError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
     }
 }
 

@@ -9,15 +9,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
-use axum::extract::{Extension, Query, State};
-use axum::http::{HeaderMap, Uri};
+use axum::extract::{Extension, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use super::cache::{Reads, get_cached};
 use super::calc::{self, AlertLevel, Obs, SeriesStats};
 use super::csvin::{self, Column, NameIndex};
 use super::{ImportReport, MonitorError, RowError, bad_param};
@@ -27,11 +28,14 @@ use crate::error::ApiError;
 
 pub fn routes(cache: super::cache::Shared) -> Router<AppState> {
     Router::new()
-        .route("/api/prices", get(prices))
-        .route("/api/prices/alerts", get(alerts))
-        .route("/api/prices/index", get(index))
-        .route("/api/prices/disparity", get(disparity))
-        .route("/api/prices/series", get(series))
+        .route("/api/prices", get_cached(Reads::Replica, prices))
+        .route("/api/prices/alerts", get_cached(Reads::Replica, alerts))
+        .route("/api/prices/index", get_cached(Reads::Replica, index))
+        .route(
+            "/api/prices/disparity",
+            get_cached(Reads::Replica, disparity),
+        )
+        .route("/api/prices/series", get_cached(Reads::Primary, series))
         .layer(Extension(cache))
         .route("/api/prices/import", post(import_http))
 }
@@ -483,27 +487,10 @@ fn csv_wanted(q: &HashMap<String, String>, headers: &HeaderMap) -> Result<bool, 
     }
 }
 
-async fn prices(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    // Only reads: from a replica when one is eligible (version and data from the same one).
-    let state = state.for_reads();
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            prices_uncached(State(state.clone()), q, headers.clone())
-        })
-        .await
-}
-
 /// `GET /api/prices?market=&commodity=&date=&f=csv`
-async fn prices_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn prices(
+    state: AppState,
+    q: HashMap<String, String>,
     headers: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let csv = csv_wanted(&q, &headers)?;
@@ -521,28 +508,11 @@ async fn prices_uncached(
     .into_response())
 }
 
-async fn alerts(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    // Only reads: from a replica when one is eligible (version and data from the same one).
-    let state = state.for_reads();
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            alerts_uncached(State(state.clone()), q, headers.clone())
-        })
-        .await
-}
-
 /// `GET /api/prices/alerts?date=&level=yellow|red`: the series at yellow or red (or only red),
 /// red first, then by the size of the monthly change.
-async fn alerts_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn alerts(
+    state: AppState,
+    q: HashMap<String, String>,
     headers: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let csv = csv_wanted(&q, &headers)?;
@@ -590,49 +560,16 @@ async fn alerts_uncached(
     .into_response())
 }
 
-async fn disparity(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    // Only reads: from a replica when one is eligible (version and data from the same one).
-    let state = state.for_reads();
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            disparity_uncached(State(state.clone()), q)
-        })
-        .await
-}
-
 /// `GET /api/prices/disparity?date=&commodity=`
-async fn disparity_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn disparity(
+    state: AppState,
+    q: HashMap<String, String>,
+    _: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let mut f = filter_of(&state.pool, &q).await?;
     f.market = None;
     let items = compute(&state.pool, &f).await?;
     Ok(Json(json!({"date": f.date, "disparity": disparities(&items)})).into_response())
-}
-
-async fn index(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    // Only reads: from a replica when one is eligible (version and data from the same one).
-    let state = state.for_reads();
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            index_uncached(State(state.clone()), q, headers.clone())
-        })
-        .await
 }
 
 /// `GET /api/prices/index?base=YYYY-MM&market=&f=csv`: the city food price index per month.
@@ -641,9 +578,9 @@ async fn index(
 /// (in every market, or in `market`); the index is the Jevons index (geometric mean of the
 /// price relatives, × 100) over the commodities priced in both the month and the base month.
 /// The base month is `base`, by default the first month with prices.
-async fn index_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn index(
+    state: AppState,
+    q: HashMap<String, String>,
     headers: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let csv = csv_wanted(&q, &headers)?;
@@ -738,21 +675,6 @@ async fn index_uncached(
 /// Longest span `GET /api/prices/series` answers: two years (and the leap day).
 pub const MAX_SERIES_DAYS: i64 = 731;
 
-async fn series(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            series_uncached(State(state.clone()), q, headers.clone())
-        })
-        .await
-}
-
 /// The Monday that starts the ISO week of `d`.
 fn week_start(d: NaiveDate) -> NaiveDate {
     d - chrono::Duration::days(i64::from(
@@ -765,9 +687,9 @@ fn week_start(d: NaiveDate) -> NaiveDate {
 /// years, with the HET/HAP in force on each week's Monday. Without `to`, the newest price of the
 /// commodity; without `from`, the 103 weeks before `to`'s week (104 weeks in all). A `from` in
 /// the middle of a week makes that first week's mean cover only the days from `from` on.
-async fn series_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn series(
+    state: AppState,
+    q: HashMap<String, String>,
     headers: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let csv = csv_wanted(&q, &headers)?;

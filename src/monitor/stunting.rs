@@ -9,15 +9,16 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Extension, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{Datelike, Months, NaiveDate};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use super::cache::{Reads, get_cached};
 use super::calc::{self, NATIONAL_TARGET_PCT};
 use super::csvin::{self, Column, NameIndex};
 use super::{ImportReport, MonitorError, RowError, bad_param};
@@ -27,8 +28,8 @@ use crate::error::ApiError;
 
 pub fn routes(cache: super::cache::Shared) -> Router<AppState> {
     Router::new()
-        .route("/api/stunting", get(by_unit))
-        .route("/api/stunting/trend", get(trend))
+        .route("/api/stunting", get_cached(Reads::Replica, by_unit))
+        .route("/api/stunting/trend", get_cached(Reads::Replica, trend))
         .layer(Extension(cache))
         .route("/api/stunting/import", post(import_http))
 }
@@ -76,27 +77,11 @@ async fn latest_period(pool: &PgPool) -> Result<Option<NaiveDate>, sqlx::Error> 
         .await
 }
 
-async fn by_unit(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    // Only reads: from a replica when one is eligible (version and data from the same one).
-    let state = state.for_reads();
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            by_unit_uncached(State(state.clone()), q)
-        })
-        .await
-}
-
 /// `GET /api/stunting?period=YYYY-MM&by=kelurahan|kecamatan|puskesmas|city`
-async fn by_unit_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn by_unit(
+    state: AppState,
+    q: HashMap<String, String>,
+    _: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let by = q.get("by").map(String::as_str).unwrap_or("kelurahan");
     if !matches!(by, "kelurahan" | "kecamatan" | "puskesmas" | "city") {
@@ -246,28 +231,12 @@ async fn city_counts(
     .await
 }
 
-async fn trend(
-    State(state): State<AppState>,
-    Extension(cache): Extension<super::cache::Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    q: Query<HashMap<String, String>>,
-) -> Result<Response, MonitorError> {
-    let key = super::cache::key(&uri, &headers);
-    // Only reads: from a replica when one is eligible (version and data from the same one).
-    let state = state.for_reads();
-    cache
-        .get_or(&state.pool, &headers, key, || {
-            trend_uncached(State(state.clone()), q)
-        })
-        .await
-}
-
 /// `GET /api/stunting/trend?unit=CODE`: kelurahan / kecamatan / city codes of `admin_areas`, or
 /// a Puskesmas' `health_facilities.code`.
-async fn trend_uncached(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+async fn trend(
+    state: AppState,
+    q: HashMap<String, String>,
+    _: HeaderMap,
 ) -> Result<Response, MonitorError> {
     let Some(unit) = q.get("unit").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
         return Err(ApiError::bad_request(

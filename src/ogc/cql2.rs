@@ -46,7 +46,7 @@
 use chrono::{DateTime, NaiveDate};
 use cql2::Expr;
 
-use super::crs::Crs;
+use crate::crs::Crs;
 
 /// The type of a queryable property, as JSON Schema and SQL see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,11 +24,11 @@ use serde_json::{Map, Value, json};
 
 use super::collections::{Collection, GeomType, PType, Prop};
 use super::cql2::QType;
-use super::crs::Crs;
 use super::items::{Fid, etag, fetch_feature, item_not_found, parse_fid, urlencode};
 use super::{GEOJSON, find_collection, only_params, origin, query};
 use crate::AppState;
 use crate::auth::{Caller, Role};
+use crate::crs::Crs;
 use crate::error::ApiError;
 
 /// Lon/lat box a written geometry must lie in: Kota Kupang with a wide margin (west Timor and

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::collections::Collection;
-use super::crs::Crs;
+use crate::crs::Crs;
 
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());

@@ -14,11 +14,11 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::collections::{Collection, IdType, Prop};
-use super::crs::Crs;
 use super::query::{self, Format, ItemsQuery};
 use super::{GEOJSON, find_collection, html, only_params, origin};
 use crate::AppState;
 use crate::bind_values;
+use crate::crs::Crs;
 use crate::error::ApiError;
 
 const CHUNK: usize = 64 * 1024;

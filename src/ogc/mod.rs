@@ -4,7 +4,7 @@
 //! - [`collections`]: the collection table (ids, properties and their SQL, what is writable);
 //! - [`query`]: items query parameters -> `WHERE` / `ORDER BY` with bind parameters;
 //! - [`cql2`]: CQL2 text/JSON -> SQL (pure; reused by the GDAL export);
-//! - [`crs`]: the served CRSs (Part 2);
+//! - the served CRSs (Part 2) are [`crate::crs`];
 //! - [`items`]: items and item handlers, streamed GeoJSON;
 //! - [`edit`]: Part 4 (POST/PUT/PATCH/DELETE with ETag / If-Match);
 //! - [`html`]: the HTML pages with a small SVG map;
@@ -14,7 +14,6 @@
 pub mod apidoc;
 pub mod collections;
 pub mod cql2;
-pub mod crs;
 pub mod edit;
 pub mod html;
 pub mod items;
@@ -28,6 +27,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::crs;
 use crate::error::ApiError;
 use collections::{COLLECTIONS, Collection};
 use query::Format;

@@ -212,7 +212,7 @@ pub fn handler(e: &Endpoint) -> MethodRouter<AppState> {
 }
 
 fn parameters() -> Value {
-    let crs_enum: Vec<String> = super::crs::all_uris();
+    let crs_enum: Vec<String> = crate::crs::all_uris();
     let ids: Vec<&str> = COLLECTIONS.iter().map(|c| c.id).collect();
     let editable: Vec<&str> = COLLECTIONS
         .iter()

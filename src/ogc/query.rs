@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate};
 
 use super::collections::{Collection, PType, Prop};
 use super::cql2::{self, BindValue, FilterLang, QType, SqlParams};
-use super::crs::Crs;
+use crate::crs::Crs;
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -316,7 +316,7 @@ fn unknown_prop(param: &str, name: &str, c: &Collection) -> ApiError {
 }
 
 pub fn unknown_crs(param: &str, v: &str) -> ApiError {
-    let list = super::crs::all_uris().join(", ");
+    let list = crate::crs::all_uris().join(", ");
     bad(
         param,
         format!("CRS '{}' tidak didukung. Yang didukung: {list}.", clip(v)),

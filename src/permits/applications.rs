@@ -27,7 +27,7 @@ use super::error::{PermitError, json_object};
 use super::workflow::{self, Action, Actor, Decision, Refusal, SLA_DAYS, Status};
 use crate::AppState;
 use crate::auth::{Caller, Role};
-use crate::check::geojson::{self, InputCrs};
+use crate::check::geojson;
 use crate::http::guard::Multipart;
 use crate::rules::{BuildingFigures, CheckInput, Tolerances, Utm51s};
 
@@ -522,7 +522,7 @@ fn parcel_geojson(field: &str, v: &Value, crs: Option<&Value>) -> Result<String,
             ));
         }
     };
-    let crs = InputCrs::parse(crs_s).ok_or_else(|| {
+    let crs = geojson::input_crs(crs_s).ok_or_else(|| {
         PermitError::invalid(
             "crs",
             "CRS tidak didukung; gunakan CRS84/EPSG:4326, EPSG:32751 atau EPSG:23840.",
@@ -1169,7 +1169,7 @@ async fn perform(
             let input = check_input(&mut tx, id).await?;
             let d = crate::rules::check(&rs, &input)?;
             let result =
-                crate::check::http::decision_json(&d).map_err(|e| PermitError::internal(&e))?;
+                crate::check::decision::decision_json(&d).map_err(|e| PermitError::internal(&e))?;
             data["check_outcome"] = json!(d.outcome.as_str());
             data["check_plan_version"] = json!(d.plan_version);
             sqlx::query(

@@ -1,12 +1,11 @@
-//! The permits subsystem's one error type, rendered as problem+json like [`ApiError`] with
-//! two extra members where known: `code` (machine-readable) and `field` (the request field).
+//! The permits subsystem's error vocabulary; answered as an [`ApiError`] with its `code`
+//! member (and `Cache-Control: no-store`), see [`crate::error`].
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::check::geojson::RequestError;
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::ApiError;
 
 /// A refused or failed permits request.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -127,7 +126,7 @@ impl From<PermitError> for ApiError {
         ApiError {
             retry_after: e.retry_after,
             field: e.field,
-            ..ApiError::new(e.status, e.code, e.id, e.en)
+            ..ApiError::coded(e.status, e.code, e.id, e.en)
         }
     }
 }
@@ -165,26 +164,7 @@ impl From<crate::rules::CheckError> for PermitError {
 
 impl IntoResponse for PermitError {
     fn into_response(self) -> Response {
-        let kind = self.code.replace('_', "-");
-        let mut body = json!({
-            "type": format!("https://ruang.kupangkota.go.id/problems/{kind}"),
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": self.id,
-            "detail_en": self.en,
-            "code": self.code,
-        });
-        if let Some(f) = &self.field {
-            body["field"] = json!(f);
-        }
-        let mut res = (self.status, body.to_string()).into_response();
-        let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Some(s) = self.retry_after {
-            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
-        }
-        res
+        ApiError::from(self).into_response()
     }
 }
 
@@ -193,30 +173,5 @@ pub fn json_object(
     headers: &axum::http::HeaderMap,
     body: &[u8],
 ) -> Result<serde_json::Map<String, serde_json::Value>, PermitError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase());
-    if let Some(m) = ct
-        && !(m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
-    {
-        return Err(PermitError::unsupported_media_type(
-            "Kirimkan isi permintaan sebagai JSON (Content-Type: application/json).",
-            "Send the request body as JSON (Content-Type: application/json).",
-        ));
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Map::new());
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(m)) => Ok(m),
-        Ok(_) => Err(PermitError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            "Isi permintaan harus berupa objek JSON.",
-            "The request body must be a JSON object.",
-        )),
-        Err(e) => Err(PermitError::bad_json(&e)),
-    }
+    crate::http::body::json_object(headers, body).map_err(PermitError::from)
 }

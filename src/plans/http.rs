@@ -93,7 +93,7 @@ fn body_object(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<serde_json::Map<String, Value>, PlanError> {
-    crate::permits::error::json_object(headers, body).map_err(|e| PlanError::Api(e.into()))
+    crate::http::body::json_object(headers, body).map_err(PlanError::Api)
 }
 
 fn opt_str<'a>(

@@ -23,11 +23,10 @@ pub mod openapi;
 pub mod sheets;
 pub mod store;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::ApiError;
 use book::CellError;
 
 /// Errors listed in one answer; the count says how many there were in all.
@@ -86,18 +85,6 @@ impl PlanError {
     }
 }
 
-#[derive(Serialize)]
-struct BookProblem<'a> {
-    #[serde(rename = "type")]
-    type_: &'static str,
-    title: &'static str,
-    status: u16,
-    detail: String,
-    detail_en: String,
-    error_count: usize,
-    errors: &'a [CellError],
-}
-
 impl From<PlanError> for ApiError {
     fn from(e: PlanError) -> Self {
         match e {
@@ -129,47 +116,38 @@ impl From<PlanError> for ApiError {
             PlanError::Sql(e) => e.into(),
             PlanError::Load(e) => e.into(),
             PlanError::Internal(e) => ApiError::internal(&e),
-            PlanError::Book(errors) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-rule-book",
-                format!("{} kesalahan dalam buku aturan", errors.len()),
-                format!("{} error(s) in the rule book", errors.len()),
-            ),
+            PlanError::Book(errors) => {
+                let n = errors.len();
+                let first = errors.first();
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-rule-book",
+                    format!(
+                        "Buku aturan ditolak, tidak ada yang disimpan: {n} kesalahan{}",
+                        first
+                            .map(|e| format!(", pertama di {}: {}", place(e), e.detail))
+                            .unwrap_or_default()
+                    ),
+                    format!(
+                        "The rule book was refused and nothing was stored: {n} error(s){}",
+                        first
+                            .map(|e| format!(", the first at {}: {}", place(e), e.detail_en))
+                            .unwrap_or_default()
+                    ),
+                )
+                .with_member("error_count", serde_json::json!(n))
+                .with_member(
+                    "errors",
+                    serde_json::json!(&errors[..n.min(MAX_LISTED_ERRORS)]),
+                )
+            }
         }
     }
 }
 
 impl IntoResponse for PlanError {
     fn into_response(self) -> Response {
-        let PlanError::Book(errors) = self else {
-            return ApiError::from(self).into_response();
-        };
-        let n = errors.len();
-        let first = errors.first();
-        let body = BookProblem {
-            type_: "https://ruang.kupangkota.go.id/problems/invalid-rule-book",
-            title: "Unprocessable Entity",
-            status: 422,
-            detail: format!(
-                "Buku aturan ditolak, tidak ada yang disimpan: {n} kesalahan{}",
-                first
-                    .map(|e| format!(", pertama di {}: {}", place(e), e.detail))
-                    .unwrap_or_default()
-            ),
-            detail_en: format!(
-                "The rule book was refused and nothing was stored: {n} error(s){}",
-                first
-                    .map(|e| format!(", the first at {}: {}", place(e), e.detail_en))
-                    .unwrap_or_default()
-            ),
-            error_count: n,
-            errors: &errors[..n.min(MAX_LISTED_ERRORS)],
-        };
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        let mut res = (StatusCode::UNPROCESSABLE_ENTITY, bytes).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        res
+        ApiError::from(self).into_response()
     }
 }
 

@@ -275,3 +275,91 @@ impl Decision {
         self.findings.iter().filter(move |f| f.rule == rule)
     }
 }
+
+impl Decision {
+    /// The decision as a plain-text table (`ruang check` without `--json`): outcome, summary,
+    /// plan, zone parts, findings (Indonesian message, English under it), conditions.
+    pub fn text_table(&self) -> String {
+        let d = self;
+        use std::fmt::Write;
+        let num = |x: Option<f64>, unit: Option<&str>| match x {
+            Some(x) => format!("{x} {}", unit.unwrap_or("")).trim().to_string(),
+            None => "-".to_string(),
+        };
+        let mut s = String::new();
+        let _ = writeln!(s, "outcome:  {}", d.outcome.as_str());
+        let _ = writeln!(s, "summary:  {}", d.summary_id);
+        let _ = writeln!(s, "          {}", d.summary_en);
+        let _ = writeln!(
+            s,
+            "plan:     {} version {}; KBLI {} {}",
+            d.plan_id, d.plan_version, d.kbli, d.activity_title
+        );
+        let _ = writeln!(
+            s,
+            "parcel:   {} m², approvable {} m²",
+            d.parcel_area_m2, d.approvable_area_m2
+        );
+        let _ = writeln!(s, "\nzone parts:");
+        let _ = writeln!(
+            s,
+            "  {:<8} {:<8} {:>10} {:>7}  {:<4} name",
+            "zone", "subzone", "area m²", "share", "ITBX"
+        );
+        for z in &d.zones {
+            let _ = writeln!(
+                s,
+                "  {:<8} {:<8} {:>10} {:>6.1}%  {:<4} {}",
+                z.zone_id,
+                z.subzone_code,
+                z.area_m2,
+                z.share * 100.0,
+                z.itbx.map(|c| c.as_str()).unwrap_or("-"),
+                z.subzone_name
+            );
+        }
+        for z in &d.ignored_slivers {
+            let _ = writeln!(
+                s,
+                "  {:<8} {:<8} {:>10} {:>6.1}%  (sliver, ignored)",
+                z.zone_id,
+                z.subzone_code,
+                z.area_m2,
+                z.share * 100.0
+            );
+        }
+        let _ = writeln!(s, "\nfindings:");
+        let _ = writeln!(
+            s,
+            "  {:<24} {:<10} {:>14} {:>14}  message",
+            "rule", "status", "measured", "limit"
+        );
+        for f in &d.findings {
+            let status = serde_json::to_value(f.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {:<24} {:<10} {:>14} {:>14}  {}",
+                f.rule.as_str(),
+                status,
+                num(f.measured, f.unit),
+                num(f.limit, f.unit),
+                f.message_id
+            );
+            let _ = writeln!(
+                s,
+                "  {:<24} {:<10} {:>14} {:>14}  {}",
+                "", "", "", "", f.message_en
+            );
+        }
+        if !d.conditions.is_empty() {
+            let _ = writeln!(s, "\nconditions:");
+            for c in &d.conditions {
+                let _ = writeln!(s, "  {}: {} / {}", c.code, c.text_id, c.text_en);
+            }
+        }
+        s
+    }
+}

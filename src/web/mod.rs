@@ -11,6 +11,7 @@
 //!   ES modules through an import map; nothing comes from a CDN.
 
 pub mod front;
+pub mod openapi;
 
 use std::path::{Path as FsPath, PathBuf};
 

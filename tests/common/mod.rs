@@ -11,6 +11,11 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+pub mod app;
+
+#[allow(unused_imports)]
+pub use app::{Answer, Call, TestApp, assert_problem, call, send};
+
 /// The superuser URL of the test cluster (its `postgres` database).
 pub fn admin_url() -> String {
     std::env::var("RUANG_TEST_DATABASE_URL").expect(
