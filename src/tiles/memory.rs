@@ -6,15 +6,20 @@
 //! R-tree. A tile is then cut without the database, in the same steps as PostGIS's
 //! `ST_AsMVTGeom(geom, ST_TileEnvelope(z, x, y), 4096, buffer, true)` (PostGIS 3.3):
 //!
-//! 1. drop repeated points closer than half a tile unit, then Douglas-Peucker with that
-//!    tolerance (rings that collapse below four points are dropped, a collapsed shell drops its
-//!    polygon);
+//! 1. a geometry narrower and lower than half a tile unit is dropped;
 //! 2. the affine map to tile units and snapping to the integer grid (round half to even),
-//!    dropping repeated points and collapsed rings again;
-//! 3. clipping to the tile plus its buffer with an integer polygon overlay (`i_overlay`), which
-//!    also resolves what snapping made invalid, for the features that cross the clip box;
-//!    features inside it keep their snapped rings, oriented as MVT wants (shell positive area
-//!    in tile units, holes negative) and without rings of zero area.
+//!    dropping repeated points and rings left with fewer than four points (a shell takes its
+//!    polygon with it), then the points exactly on a straight line (ST_Simplify, tolerance 0);
+//! 3. snap rounding: an edge passing through the pixel of another vertex is bent through it
+//!    (wagyu's hot pixels);
+//! 4. each ring crossing the tile-plus-buffer square is cut to it on its own (wagyu's quick
+//!    clip: Sutherland-Hodgman, crossing points rounded), then all rings of the feature go
+//!    through one even-odd overlay (`i_overlay`) that makes the result valid, as wagyu's
+//!    union does; shells come out with positive area in tile units, holes negative.
+//!
+//! At zooms with a simplification tolerance the stored copy simplified by PostGIS's own
+//! `ST_Simplify(geom, tolerance, true)` (read at load) goes through the same steps.
+//! PostGIS 3.3.2 was read for these steps; `tests/tiles_memory.rs` holds the comparison.
 //!
 //! Features are encoded with geozero's MVT writer and tag builder; property values take the MVT
 //! types `ST_AsMVT` gives them (integers as uint/sint by sign, float4 as float, float8 as
@@ -28,8 +33,7 @@
 use geozero::mvt::{Message, TagsBuilder, TileValue, tile};
 use geozero::{GeomProcessor, GeozeroGeometry, ToGeo, ToMvt};
 use i_overlay::core::fill_rule::FillRule;
-use i_overlay::core::overlay::Overlay;
-use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::core::overlay::{IntOverlayOptions, Overlay};
 use i_overlay::i_float::int::point::IntPoint;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -170,14 +174,22 @@ pub async fn load(
             _ => c,
         });
     }
+    let mut tolerances: Vec<f64> = def.simplify.iter().map(|(_, t)| *t).collect();
+    tolerances.retain(|t| *t > 0.0);
+    tolerances.dedup();
+    // the simplified copies come from PostGIS's own ST_Simplify, as the tile SQL uses it
+    let first_variant = cols.len();
+    for tol in &tolerances {
+        cols.push(format!(
+            "ST_AsBinary(ST_Simplify(s.{}, {tol:?}, true))",
+            quote_ident(&def.geometry)
+        ));
+    }
     let sql = format!(
         "SELECT {} FROM {from} AS s{filter} ORDER BY 1",
         cols.join(", ")
     );
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
-    let mut tolerances: Vec<f64> = def.simplify.iter().map(|(_, t)| *t).collect();
-    tolerances.retain(|t| *t > 0.0);
-    tolerances.dedup();
     let mut features = Vec::with_capacity(rows.len());
     let mut boxes = Vec::with_capacity(rows.len());
     let mut bytes = 0usize;
@@ -185,7 +197,8 @@ pub async fn load(
         let id: i64 = row.try_get(0)?;
         let wkb: Option<Vec<u8>> = row.try_get(1)?;
         let Some(wkb) = wkb else { continue };
-        let polygons = polygons_of(&wkb).map_err(|message| MemoryError::Geometry { id, message })?;
+        let polygons =
+            polygons_of(&wkb).map_err(|message| MemoryError::Geometry { id, message })?;
         if polygons.is_empty() {
             continue;
         }
@@ -203,8 +216,14 @@ pub async fn load(
             });
         }
         let mut variants = vec![polygons];
-        for tol in &tolerances {
-            let simplified = simplify_preserving(&variants[0], *tol);
+        for i in 0..tolerances.len() {
+            let wkb: Option<Vec<u8>> = row.try_get(first_variant + i)?;
+            let simplified = match wkb {
+                Some(wkb) => {
+                    polygons_of(&wkb).map_err(|message| MemoryError::Geometry { id, message })?
+                }
+                None => Vec::new(),
+            };
             variants.push(simplified);
         }
         let Some(bbox) = bbox_of(&variants[0]) else {
@@ -293,145 +312,6 @@ fn bbox_of(polys: &[Polygon]) -> Option<[f64; 4]> {
     (b[0] <= b[2]).then_some(b)
 }
 
-/// `ST_Simplify(g, tol, true)`: Douglas-Peucker per ring, a shell keeps at least four points,
-/// holes that collapse are dropped.
-fn simplify_preserving(polys: &[Polygon], tol: f64) -> Vec<Polygon> {
-    let mut out = Vec::with_capacity(polys.len());
-    for poly in polys {
-        let mut rings = Vec::with_capacity(poly.len());
-        for (i, ring) in poly.iter().enumerate() {
-            let mut r = ring.clone();
-            simplify_dp(&mut r, tol, if i == 0 { 4 } else { 0 });
-            if r.len() < 4 {
-                if i == 0 {
-                    break;
-                }
-                continue;
-            }
-            rings.push(r);
-        }
-        if !rings.is_empty() {
-            out.push(rings);
-        }
-    }
-    out
-}
-
-/// Douglas-Peucker on one point list, first and last points kept. Until `min_points` are kept
-/// the farthest point is kept whatever its distance. Distances are to the segment (to the
-/// point, when both ends are the same, as in a closed ring).
-fn simplify_dp(pts: &mut Vec<[f64; 2]>, tol: f64, min_points: usize) {
-    let n = pts.len();
-    if n < 3 || n <= min_points {
-        return;
-    }
-    let mut keep = vec![false; n];
-    keep[0] = true;
-    keep[n - 1] = true;
-    let mut kept = 2usize;
-    let tol2 = tol * tol;
-    let limit = |kept: usize| if kept >= min_points { tol2 } else { -1.0 };
-    // ranges still to look at: (first, last) is the current one, `stack` holds the ends of
-    // the ones after it
-    let mut stack = vec![0usize];
-    let (mut first, mut last) = (0usize, n - 1);
-    let mut max_d = limit(kept);
-    while let Some(&end) = stack.last() {
-        match farthest(pts, first, last, max_d) {
-            None => {
-                first = last;
-                last = end;
-                stack.pop();
-            }
-            Some(k) => {
-                keep[k] = true;
-                kept += 1;
-                stack.push(last);
-                last = k;
-                max_d = limit(kept);
-            }
-        }
-    }
-    let mut i = 0;
-    pts.retain(|_| {
-        let k = keep[i];
-        i += 1;
-        k
-    });
-}
-
-/// The index in `(first, last)` farthest from the segment first-last, if farther than
-/// `max_d2` (squared).
-fn farthest(pts: &[[f64; 2]], first: usize, last: usize, max_d2: f64) -> Option<usize> {
-    if last <= first + 1 {
-        return None;
-    }
-    let a = pts[first];
-    let b = pts[last];
-    let mut split = None;
-    let d2 = |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2);
-    if d2(a, b) < f64::EPSILON {
-        let mut best = max_d2;
-        for (k, p) in pts.iter().enumerate().take(last).skip(first + 1) {
-            let d = d2(*p, a);
-            if d > best {
-                best = d;
-                split = Some(k);
-            }
-        }
-        return split;
-    }
-    let (bax, bay) = (b[0] - a[0], b[1] - a[1]);
-    let len2 = bax * bax + bay * bay;
-    // distances are kept multiplied by len2, to spare a division per point
-    let mut best = max_d2 * len2;
-    for (k, c) in pts.iter().enumerate().take(last).skip(first + 1) {
-        let (cax, cay) = (c[0] - a[0], c[1] - a[1]);
-        let dot = cax * bax + cay * bay;
-        let d = if dot <= 0.0 {
-            d2(*c, a) * len2
-        } else if dot >= len2 {
-            d2(*c, b) * len2
-        } else {
-            let s = cax * bay - cay * bax;
-            s * s
-        };
-        if d > best {
-            best = d;
-            split = Some(k);
-        }
-    }
-    split
-}
-
-/// Drops points within `tol` of the point kept before them, keeping the last point and at
-/// least `min_points` points.
-fn remove_repeated(pts: &mut Vec<[f64; 2]>, tol: f64, min_points: usize) {
-    let n = pts.len();
-    if n <= min_points || n < 2 {
-        return;
-    }
-    let tol2 = tol * tol;
-    let mut out: Vec<[f64; 2]> = Vec::with_capacity(n);
-    out.push(pts[0]);
-    for i in 1..n {
-        let p = pts[i];
-        let is_last = i == n - 1;
-        if n + out.len() > min_points + i {
-            let last = *out.last().expect("one point is kept");
-            let d2 = (p[0] - last[0]).powi(2) + (p[1] - last[1]).powi(2);
-            if !is_last && d2 <= tol2 {
-                continue;
-            }
-            if is_last && out.len() > 1 && d2 <= tol2 {
-                out.pop();
-            }
-        }
-        out.push(p);
-    }
-    *pts = out;
-}
-
 /// A tile's place in EPSG:3857 and the map to tile units, as `ST_TileEnvelope` and
 /// `ST_AsMVTGeom` compute them.
 #[derive(Debug, Clone, Copy)]
@@ -474,7 +354,7 @@ impl Frame {
         }
     }
 
-    fn to_tile(&self, p: [f64; 2]) -> IntPoint {
+    fn tile_point(&self, p: [f64; 2]) -> IntPoint {
         let x = (self.fx * p[0] + self.xoff).round_ties_even();
         let y = (self.fy * p[1] + self.yoff).round_ties_even();
         IntPoint::new(x as i32, y as i32)
@@ -484,20 +364,24 @@ impl Frame {
 /// One feature's polygons cut for a tile: simplified to the tile's resolution, snapped to tile
 /// units and clipped to the tile plus `buffer` units. Empty when nothing of it is left.
 fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
+    // ST_AsMVTGeom drops a geometry narrower and lower than half a tile unit at once
+    if let Some(b) = bbox_of(polys)
+        && b[2] - b[0] < frame.res
+        && b[3] - b[1] < frame.res
+    {
+        return Vec::new();
+    }
     let mut snapped: Vec<IntPolygon> = Vec::with_capacity(polys.len());
     'polygons: for poly in polys {
         let mut rings: IntPolygon = Vec::with_capacity(poly.len());
         for (i, ring) in poly.iter().enumerate() {
-            let mut r = ring.clone();
-            remove_repeated(&mut r, frame.res, 4);
-            simplify_dp(&mut r, frame.res, 0);
-            let mut t: Vec<IntPoint> = Vec::with_capacity(r.len());
-            if r.len() >= 4 {
-                for p in &r {
-                    let q = frame.to_tile(*p);
-                    if t.last() != Some(&q) {
-                        t.push(q);
-                    }
+            // to tile units on the integer grid, repeated points dropped; a shell left with
+            // fewer than four points (closing point included) drops its polygon
+            let mut t: Vec<IntPoint> = Vec::with_capacity(ring.len());
+            for p in ring {
+                let q = frame.tile_point(*p);
+                if t.last() != Some(&q) {
+                    t.push(q);
                 }
             }
             if t.len() < 4 {
@@ -506,54 +390,42 @@ fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
                 }
                 continue;
             }
+            // then the points on straight lines go (ST_Simplify with tolerance 0)
+            drop_collinear(&mut t);
+            if t.len() < 4 {
+                continue;
+            }
             t.pop(); // the closing point
             rings.push(t);
         }
         snapped.push(rings);
     }
-    if snapped.is_empty() {
-        return snapped;
+    if snapped.iter().all(Vec::is_empty) {
+        return Vec::new();
     }
     let (lo, hi) = (-buffer, EXTENT as i32 + buffer);
-    let inside = snapped
-        .iter()
+    snap_round(&mut snapped);
+    // As PostGIS does: each ring is cut to the box on its own (rings crossing its sides only),
+    // then every ring of the feature goes through one even-odd overlay that makes the result
+    // valid (crossings resolved, rings touching themselves split, spikes and zero-area parts
+    // gone). A ring that is already simple and inside costs only the intersection test.
+    let subject: Vec<Vec<IntPoint>> = snapped
+        .into_iter()
         .flatten()
-        .flatten()
-        .all(|p| p.x >= lo && p.x <= hi && p.y >= lo && p.y <= hi);
-    let bent = snap_round(&mut snapped);
-    if inside && !bent {
-        let mut out = Vec::with_capacity(snapped.len());
-        for poly in snapped {
-            let mut rings = Vec::with_capacity(poly.len());
-            for (i, mut ring) in poly.into_iter().enumerate() {
-                let a = twice_area(&ring);
-                if a == 0 {
-                    if i == 0 {
-                        break;
-                    }
-                    continue;
-                }
-                // MVT: the shell has positive area in tile units, holes negative
-                if (i == 0) != (a > 0) {
-                    ring.reverse();
-                }
-                rings.push(ring);
-            }
-            if !rings.is_empty() {
-                out.push(rings);
-            }
-        }
-        return out;
+        .filter_map(|ring| clip_ring(ring, lo, hi))
+        .collect();
+    if subject.is_empty() {
+        return Vec::new();
     }
-    let subject: Vec<Vec<IntPoint>> = snapped.into_iter().flatten().collect();
-    let clip = vec![vec![
-        IntPoint::new(lo, lo),
-        IntPoint::new(hi, lo),
-        IntPoint::new(hi, hi),
-        IntPoint::new(lo, hi),
-    ]];
-    let shapes =
-        Overlay::with_contours(&subject, &clip).overlay(OverlayRule::Intersect, FillRule::EvenOdd);
+    let mut overlay = Overlay::new_custom(
+        subject.iter().map(Vec::len).sum(),
+        IntOverlayOptions::ogc(),
+        Default::default(),
+    );
+    let shapes = match overlay.simplify_shape(&subject, FillRule::EvenOdd) {
+        Some(shapes) => shapes,
+        None => vec![subject],
+    };
     shapes
         .into_iter()
         .filter_map(|shape| {
@@ -565,6 +437,7 @@ fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
                     if a == 0 || ring.len() < 3 {
                         return None;
                     }
+                    // MVT: the shell has positive area in tile units, holes negative
                     if (i == 0) != (a > 0) {
                         ring.reverse();
                     }
@@ -574,6 +447,100 @@ fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
             (!rings.is_empty() && twice_area(&rings[0]) > 0).then_some(rings)
         })
         .collect()
+}
+
+/// Drops the points of a closed ring that lie on the segment from the point kept before them
+/// to the point after them (exactly, on the integer grid); the first and last points stay.
+fn drop_collinear(ring: &mut Vec<IntPoint>) {
+    let n = ring.len();
+    if n < 3 {
+        return;
+    }
+    let mut out: Vec<IntPoint> = Vec::with_capacity(n);
+    out.push(ring[0]);
+    for i in 1..n - 1 {
+        let (kept, cur, next) = (
+            *out.last().expect("one point is kept"),
+            ring[i],
+            ring[i + 1],
+        );
+        let (bax, bay) = (i64::from(next.x - kept.x), i64::from(next.y - kept.y));
+        let (cax, cay) = (i64::from(cur.x - kept.x), i64::from(cur.y - kept.y));
+        let dot = cax * bax + cay * bay;
+        let on_line = cax * bay - cay * bax == 0;
+        if !on_line || dot < 0 || dot > bax * bax + bay * bay {
+            out.push(cur);
+        }
+    }
+    out.push(ring[n - 1]);
+    *ring = out;
+}
+
+/// One open ring cut to the square `lo..=hi`, the way PostGIS's clipper (wagyu's quick clip)
+/// does it: only a ring whose bounding box is not inside is cut, one side after the other
+/// (Sutherland-Hodgman; a point on a side counts as outside), and a crossing point is computed
+/// in floating point and rounded to the grid. The result may run along the square's sides and touch
+/// itself there; the overlay after it sorts that out. `None` when nothing is left.
+fn clip_ring(ring: Vec<IntPoint>, lo: i32, hi: i32) -> Option<Vec<IntPoint>> {
+    let (xs, ys) = ring.iter().fold(
+        ((i32::MAX, i32::MIN), (i32::MAX, i32::MIN)),
+        |((x0, x1), (y0, y1)), p| ((x0.min(p.x), x1.max(p.x)), (y0.min(p.y), y1.max(p.y))),
+    );
+    if xs.1 < lo || xs.0 > hi || ys.1 < lo || ys.0 > hi {
+        return None;
+    }
+    if xs.0 >= lo && xs.1 <= hi && ys.0 >= lo && ys.1 <= hi {
+        return Some(ring);
+    }
+    let mut pts = ring;
+    // the sides in wagyu's order: bottom (least y), right, top, left
+    for side in 0..4 {
+        if pts.is_empty() {
+            return None;
+        }
+        let inside = |p: IntPoint| match side {
+            0 => p.y > lo,
+            1 => p.x < hi,
+            2 => p.y < hi,
+            _ => p.x > lo,
+        };
+        let cross = |a: IntPoint, b: IntPoint| {
+            let (ax, ay, bx, by) = (
+                f64::from(a.x),
+                f64::from(a.y),
+                f64::from(b.x),
+                f64::from(b.y),
+            );
+            let (lo, hi) = (f64::from(lo), f64::from(hi));
+            // rounded half away from zero, as wagyu's llround
+            let (x, y) = match side {
+                0 => ((ax + (bx - ax) * (lo - ay) / (by - ay)).round(), lo),
+                1 => (hi, (ay + (by - ay) * (hi - ax) / (bx - ax)).round()),
+                2 => ((ax + (bx - ax) * (hi - ay) / (by - ay)).round(), hi),
+                _ => (lo, (ay + (by - ay) * (lo - ax) / (bx - ax)).round()),
+            };
+            IntPoint::new(x as i32, y as i32)
+        };
+        let mut out = Vec::with_capacity(pts.len() + 4);
+        let mut prev = *pts.last().expect("not empty");
+        for &p in &pts {
+            if inside(p) {
+                if !inside(prev) {
+                    out.push(cross(prev, p));
+                }
+                out.push(p);
+            } else if inside(prev) {
+                out.push(cross(prev, p));
+            }
+            prev = p;
+        }
+        pts = out;
+    }
+    pts.dedup();
+    while pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    (pts.len() >= 3).then_some(pts)
 }
 
 /// Snap rounding: an edge that passes through the unit square around another vertex of the
@@ -621,32 +588,25 @@ fn snap_round(polys: &mut [IntPolygon]) -> bool {
     bent
 }
 
-/// Whether segment a-b meets the hot pixel of `p`: the unit square centred on it, closed on
-/// its low sides and open on its high ones, so that a segment through a pixel corner belongs
-/// to one pixel only.
+/// Whether segment a-b passes through the hot pixel of `p`, as wagyu decides it: on the row of
+/// `p` (half a unit above and below it, cut at the segment's ends) the segment's x range,
+/// rounded half away from zero, holds `p.x`.
 fn crosses_pixel(a: IntPoint, b: IntPoint, p: IntPoint) -> bool {
-    const OPEN: f64 = 1e-9;
-    let (l, r) = (f64::from(p.x) - 0.5, f64::from(p.x) + 0.5 - OPEN);
-    let (d, u) = (f64::from(p.y) - 0.5, f64::from(p.y) + 0.5 - OPEN);
-    let (ax, ay) = (f64::from(a.x), f64::from(a.y));
-    let (dx, dy) = (f64::from(b.x) - ax, f64::from(b.y) - ay);
-    // Liang-Barsky: the part of the segment (t in 0..1) inside the square
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (q, e) in [(-dx, ax - l), (dx, r - ax), (-dy, ay - d), (dy, u - ay)] {
-        if q == 0.0 {
-            if e < 0.0 {
-                return false;
-            }
-        } else {
-            let t = e / q;
-            if q < 0.0 {
-                t0 = t0.max(t);
-            } else {
-                t1 = t1.min(t);
-            }
-        }
+    if a.y == b.y {
+        return p.y == a.y && p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x);
     }
-    t0 <= t1
+    let (ylo, yhi) = (a.y.min(b.y), a.y.max(b.y));
+    if p.y < ylo || p.y > yhi {
+        return false;
+    }
+    let (ax, ay) = (f64::from(a.x), f64::from(a.y));
+    let slope = (f64::from(b.x) - ax) / (f64::from(b.y) - ay);
+    let x_at = |y: f64| (ax + (y - ay) * slope).round() as i64;
+    let y1 = (f64::from(p.y) - 0.5).max(f64::from(ylo));
+    let y2 = (f64::from(p.y) + 0.5).min(f64::from(yhi));
+    let (x1, x2) = (x_at(y1), x_at(y2));
+    let px = i64::from(p.x);
+    x1.min(x2) <= px && px <= x1.max(x2)
 }
 
 /// Twice the signed area of an open ring (shoelace), positive for a shell in MVT terms.
@@ -764,32 +724,13 @@ mod tests {
     use super::*;
 
     fn square(x0: f64, y0: f64, s: f64) -> Ring {
-        vec![[x0, y0], [x0 + s, y0], [x0 + s, y0 + s], [x0, y0 + s], [x0, y0]]
-    }
-
-    #[test]
-    fn dp_keeps_the_corners_and_drops_points_within_tolerance() {
-        let mut r = vec![[0.0, 0.0], [5.0, 0.1], [10.0, 0.0], [10.0, 10.0], [0.0, 0.0]];
-        simplify_dp(&mut r, 0.5, 0);
-        assert_eq!(r, vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 0.0]]);
-        let mut r = vec![[0.0, 0.0], [5.0, 2.0], [10.0, 0.0]];
-        simplify_dp(&mut r, 0.5, 0);
-        assert_eq!(r.len(), 3, "a point 2 away from the segment stays");
-    }
-
-    #[test]
-    fn a_preserved_shell_keeps_four_points() {
-        let tiny = vec![square(0.0, 0.0, 1.0)];
-        let s = simplify_preserving(&[tiny], 100.0);
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0][0].len(), 4, "{:?}", s[0][0]);
-    }
-
-    #[test]
-    fn repeated_points_go_but_the_last_point_stays() {
-        let mut r = vec![[0.0, 0.0], [0.1, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]];
-        remove_repeated(&mut r, 0.5, 4);
-        assert_eq!(r, vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]]);
+        vec![
+            [x0, y0],
+            [x0 + s, y0],
+            [x0 + s, y0 + s],
+            [x0, y0 + s],
+            [x0, y0],
+        ]
     }
 
     #[test]
@@ -802,7 +743,10 @@ mod tests {
         assert_eq!(out.len(), 1);
         let shell = &out[0][0];
         assert_eq!(shell.len(), 4);
-        assert!(twice_area(shell) > 0, "shell must have positive area in tile units");
+        assert!(
+            twice_area(shell) > 0,
+            "shell must have positive area in tile units"
+        );
         assert!(shell.contains(&IntPoint::new(2048, 2048)));
         assert!(shell.contains(&IntPoint::new(2148, 1948)));
     }

@@ -358,7 +358,8 @@ impl TileService {
             return;
         };
         let def = &self.layers[index].def;
-        let kinds: Vec<memory::PropKind> = self.layers[index].fields.iter().map(|f| f.prop).collect();
+        let kinds: Vec<memory::PropKind> =
+            self.layers[index].fields.iter().map(|f| f.prop).collect();
         let mut wait = std::time::Duration::from_millis(250);
         while !slot.loading.swap(true, SeqCst) {
             loop {
@@ -371,7 +372,9 @@ impl TileService {
                     .iter()
                     .enumerate()
                     .filter(|(j, _)| *j != index)
-                    .filter_map(|(_, s)| s.as_ref()?.snapshot.read().ok()?.as_ref().map(|m| m.bytes))
+                    .filter_map(|(_, s)| {
+                        s.as_ref()?.snapshot.read().ok()?.as_ref().map(|m| m.bytes)
+                    })
                     .sum();
                 let budget = self.memory_budget.saturating_sub(others);
                 let started = std::time::Instant::now();
