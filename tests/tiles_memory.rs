@@ -285,6 +285,18 @@ async fn an_edit_reaches_the_in_memory_tiles_through_the_change_feed() {
     let state = state_on(&url).await;
     let app = ruang::app(state.clone());
     wait_ready(&state, "zones").await;
+    // operators see it in /readyz
+    let (status, body) = get(&app, "/readyz").await;
+    assert_eq!(status, StatusCode::OK);
+    let ready: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        ready["tiles_in_memory"]["zones"]["state"], "current",
+        "{ready}"
+    );
+    assert!(
+        ready["tiles_in_memory"]["zones"]["features"].as_u64() > Some(100),
+        "{ready}"
+    );
     // a zone of the active plan, and a sub-zone it is not
     let (id, lon, lat, old): (i64, f64, f64, String) = sqlx::query_as(
         "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), subzone_code \

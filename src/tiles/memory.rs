@@ -404,16 +404,17 @@ fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
         return Vec::new();
     }
     let (lo, hi) = (-buffer, EXTENT as i32 + buffer);
-    snap_round(&mut snapped);
     // As PostGIS does: each ring is cut to the box on its own (rings crossing its sides only),
-    // then every ring of the feature goes through one even-odd overlay that makes the result
-    // valid (crossings resolved, rings touching themselves split, spikes and zero-area parts
-    // gone). A ring that is already simple and inside costs only the intersection test.
-    let subject: Vec<Vec<IntPoint>> = snapped
+    // edges are bent through the hot pixels of the cut rings' vertices, then every ring of the
+    // feature goes through one even-odd overlay that makes the result valid (crossings
+    // resolved, rings touching themselves split, spikes and zero-area parts gone). A ring that
+    // is already simple and inside costs only the intersection test.
+    let mut subject: Vec<Vec<IntPoint>> = snapped
         .into_iter()
         .flatten()
         .filter_map(|ring| clip_ring(ring, lo, hi))
         .collect();
+    snap_round(&mut subject);
     if subject.is_empty() {
         return Vec::new();
     }
@@ -547,12 +548,12 @@ fn clip_ring(ring: Vec<IntPoint>, lo: i32, hi: i32) -> Option<Vec<IntPoint>> {
 /// feature (its "hot pixel") is bent through that vertex, as PostGIS's clipper (wagyu) does.
 /// That is what makes a sliver whose vertex lies within half a unit of the opposite edge
 /// collapse, in both renderings. Returns whether any edge was bent.
-fn snap_round(polys: &mut [IntPolygon]) -> bool {
-    let mut hot: Vec<IntPoint> = polys.iter().flatten().flatten().copied().collect();
+fn snap_round(rings: &mut [Vec<IntPoint>]) -> bool {
+    let mut hot: Vec<IntPoint> = rings.iter().flatten().copied().collect();
     hot.sort_unstable_by_key(|p| (p.x, p.y));
     hot.dedup();
     let mut bent = false;
-    for ring in polys.iter_mut().flatten() {
+    for ring in rings.iter_mut() {
         let n = ring.len();
         let mut out: Vec<IntPoint> = Vec::with_capacity(n);
         let mut inserted = Vec::new();

@@ -336,6 +336,33 @@ impl TileService {
             .is_some()
     }
 
+    /// For `/readyz`: each layer cut in-process, whether its snapshot is current (`current`),
+    /// being (re)loaded while PostGIS serves it (`loading`) or left to PostGIS for good
+    /// (`postgis`: too large for the budget or not polygons), with its size when held.
+    pub fn memory_states(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for (i, slot) in self.memory.iter().enumerate() {
+            let Some(slot) = slot else { continue };
+            let held = slot.snapshot.read().ok().and_then(|s| s.clone());
+            let state = if slot.refused.load(SeqCst) {
+                "postgis"
+            } else if slot.current().is_some() {
+                "current"
+            } else {
+                "loading"
+            };
+            out.insert(
+                self.layers[i].def.name.clone(),
+                serde_json::json!({
+                    "state": state,
+                    "features": held.as_ref().map(|h| h.len()),
+                    "bytes": held.as_ref().map(|h| h.bytes),
+                }),
+            );
+        }
+        serde_json::Value::Object(out)
+    }
+
     /// Marks the snapshots of layers built on `table` (all with `None`) stale.
     fn stale_memory(&self, table: Option<&str>) -> Vec<usize> {
         let mut stale = Vec::new();
