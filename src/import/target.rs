@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::binary::ColType;
+use super::copy::ColType;
 
 /// A table features can be imported into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
