@@ -595,11 +595,7 @@ async fn import_command(args: ImportArgs, config: &Config) -> Result<ExitCode, C
     };
     let result = async {
         db::migrate(&db.pool).await?;
-        let password = config
-            .database_url
-            .as_ref()
-            .and_then(|u| ruang::tiles::db::url_password(u.expose()));
-        ruang::import::import(&db.pool, password.as_deref(), opts, progress.clone())
+        ruang::import::import(&db.pool, opts, progress.clone())
             .await
             .map_err(|e| CliError::Other(e.to_string()))
     }

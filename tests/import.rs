@@ -93,7 +93,6 @@ async fn import(
 ) -> Result<Report, ImportError> {
     ruang::import::import(
         pool,
-        None,
         ImportOptions {
             read: ReadOptions {
                 path: path.to_string_lossy().to_string(),
@@ -1384,7 +1383,7 @@ async fn layer_and_map_choose_what_is_read() {
     };
     let run = |o: ImportOptions| {
         let pool = pool.clone();
-        async move { ruang::import::import(&pool, None, o, Arc::new(Progress::default())).await }
+        async move { ruang::import::import(&pool, o, Arc::new(Progress::default())).await }
     };
 
     // Without --layer: refused, naming both layers; a wrong name lists them too.
@@ -1585,12 +1584,10 @@ async fn cli_progress_bar_shows_features_per_second_on_a_terminal() {
 }
 
 /// The binary COPY columns ruang declares are the tables' real types, and every type it
-/// sends through tokio-postgres's binary COPY writer comes back from PostgreSQL as the value
-/// that went in.
+/// encodes comes back from PostgreSQL as the value that went in.
 #[tokio::test]
 async fn binary_copy_columns_match_the_tables_and_every_type_round_trips() {
-    use ruang::import::copy::{self, ColType};
-    use tokio_postgres::binary_copy::BinaryCopyInWriter;
+    use ruang::import::binary::{self, ColType};
     let pool = pool_on(demo_db()).await;
     for target in Target::ALL {
         for (col, ty) in target.copy_columns() {
@@ -1656,40 +1653,29 @@ async fn binary_copy_columns_match_the_tables_and_every_type_round_trips() {
             Some("{A}"),
         ],
     ];
-    let (mut client, connection) = ruang::db::tokio_config(&pool, None)
-        .connect(tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
         "CREATE TEMP TABLE copy_types (t text, i integer, b boolean, d date, n numeric, \
          a text[], g geometry(Point, 4326))",
     )
+    .execute(&mut *tx)
     .await
     .unwrap();
-    let pg_types: Vec<_> = tx
-        .prepare("SELECT t, i, b, d, n, a, g FROM copy_types")
-        .await
-        .unwrap()
-        .columns()
-        .iter()
-        .map(|c| c.type_().clone())
-        .collect();
-    let sink = tx
-        .copy_in("COPY copy_types FROM STDIN (FORMAT binary)")
-        .await
-        .unwrap();
-    let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &pg_types));
+    let mut data = binary::HEADER.to_vec();
     for (k, row) in rows.iter().enumerate() {
         let mut wkb = vec![1u8, 1, 0, 0, 0];
         wkb.extend_from_slice(&(123.6 + k as f64).to_le_bytes());
         wkb.extend_from_slice(&(-10.2f64).to_le_bytes());
         let values: Vec<Option<String>> = row.iter().map(|v| v.map(String::from)).collect();
-        let fields = copy::row(&types, values, wkb, 4326).unwrap();
-        writer.as_mut().write_raw(&fields).await.unwrap();
+        binary::push_row(&mut data, &types, &values, &wkb, 4326).unwrap();
     }
-    assert_eq!(writer.as_mut().finish().await.unwrap(), rows.len() as u64);
+    data.extend_from_slice(binary::TRAILER);
+    let mut copy = tx
+        .copy_in_raw("COPY copy_types FROM STDIN (FORMAT binary)")
+        .await
+        .unwrap();
+    copy.send(data).await.unwrap();
+    assert_eq!(copy.finish().await.unwrap(), rows.len() as u64);
     type Back = (
         Option<String>,
         Option<String>,
@@ -1699,27 +1685,13 @@ async fn binary_copy_columns_match_the_tables_and_every_type_round_trips() {
         Option<String>,
         String,
     );
-    let back: Vec<Back> = tx
-        .query(
-            "SELECT t, i::text, b::text, d::text, n::text, a::text, ST_AsEWKT(g) \
-             FROM copy_types ORDER BY ST_X(g)",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.get(0),
-                r.get(1),
-                r.get(2),
-                r.get(3),
-                r.get(4),
-                r.get(5),
-                r.get(6),
-            )
-        })
-        .collect();
+    let back: Vec<Back> = sqlx::query_as(
+        "SELECT t, i::text, b::text, d::text, n::text, a::text, ST_AsEWKT(g) FROM copy_types \
+         ORDER BY ST_X(g)",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
     for (k, (row, got)) in rows.iter().zip(&back).enumerate() {
         assert_eq!(got.0.as_deref(), row[0]);
         assert_eq!(got.1.as_deref(), row[1]);
@@ -2539,7 +2511,6 @@ async fn import_with(
 ) -> Result<Report, ImportError> {
     ruang::import::import(
         pool,
-        None,
         ImportOptions {
             read: ReadOptions {
                 path: path.to_string_lossy().to_string(),
@@ -2567,7 +2538,6 @@ async fn import_layer(
 ) -> Result<Report, ImportError> {
     ruang::import::import(
         pool,
-        None,
         ImportOptions {
             read: ReadOptions {
                 path: path.to_string_lossy().to_string(),

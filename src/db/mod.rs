@@ -116,14 +116,6 @@ pub fn unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
-/// [`unavailable`] for an error of a tokio-postgres connection (tiles, the import's COPY).
-pub fn pg_unavailable(e: &tokio_postgres::Error) -> bool {
-    e.is_closed()
-        || e.code().is_some_and(|c| unavailable_sqlstate(c.code()))
-        || std::error::Error::source(e)
-            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
-}
-
 /// Connects a pool to `url`, failing within `timeout` when the server is unreachable.
 pub async fn connect(
     url: &str,
@@ -152,29 +144,6 @@ pub fn connect_lazy(url: &str, max_connections: u32, timeout: Duration) -> Resul
         source,
     })?;
     Ok(pool_options(max_connections, timeout).connect_lazy_with(opts.application_name("ruang")))
-}
-
-/// tokio-postgres settings for the database of `pool` (host or socket folder, port, user,
-/// database, options), plus `password`: the configured URL's, which the sqlx options do not
-/// give back. For the paths that use tokio-postgres (tiles, the import's COPY).
-pub fn tokio_config(pool: &PgPool, password: Option<&str>) -> tokio_postgres::Config {
-    let o = pool.connect_options();
-    let mut c = tokio_postgres::Config::new();
-    match o.get_socket() {
-        Some(dir) => c.host_path(dir),
-        None => c.host(o.get_host()),
-    };
-    c.port(o.get_port()).user(o.get_username());
-    if let Some(db) = o.get_database() {
-        c.dbname(db);
-    }
-    if let Some(options) = o.get_options() {
-        c.options(options);
-    }
-    if let Some(p) = password {
-        c.password(p);
-    }
-    c
 }
 
 fn pool_options(max_connections: u32, timeout: Duration) -> PgPoolOptions {

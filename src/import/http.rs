@@ -224,13 +224,8 @@ async fn start_import(
         job: Some(id),
     };
     let pool = state.pool.clone();
-    let password = state
-        .config
-        .database_url
-        .as_ref()
-        .and_then(|u| crate::tiles::db::url_password(u.expose()));
     tokio::spawn(async move {
-        run_job(pool, password, id, opts).await;
+        run_job(pool, id, opts).await;
         // The folder goes when the job has ended, however it ended.
         drop(work);
     });
@@ -282,10 +277,10 @@ async fn heartbeat(pool: PgPool, id: Uuid, progress: Arc<Progress>) {
     }
 }
 
-async fn run_job(pool: PgPool, password: Option<String>, id: Uuid, opts: ImportOptions) {
+async fn run_job(pool: PgPool, id: Uuid, opts: ImportOptions) {
     let progress = Arc::new(Progress::default());
     let beat = tokio::spawn(heartbeat(pool.clone(), id, progress.clone()));
-    let result = super::import(&pool, password.as_deref(), opts, progress.clone()).await;
+    let result = super::import(&pool, opts, progress.clone()).await;
     beat.abort();
     // Every end below is recorded only while the job is still `running`: a cancelled job stays
     // cancelled. A committed import recorded its success in its own transaction.

@@ -7,16 +7,14 @@
 //!    Shapefile's headers are checked against its file sizes ([`shapefile`]); a file that
 //!    declares more than it holds, or more features than allowed, never reaches GDAL;
 //! 1. the code tables a feature is checked against are read into [`target::Lookups`]; a
-//!    transaction begins on a connection of the import's own (tokio-postgres); zones and
-//!    overlays get their plan (found by name, or created as a `draft` so a new RDTR never
-//!    touches the active plan until someone activates it);
+//!    transaction begins; zones and overlays get their plan (found by name, or created as a
+//!    `draft` so a new RDTR never touches the active plan until someone activates it);
 //! 2. a blocking thread ([`read::read`]) reads the file with GDAL, maps attributes, reprojects
 //!    to EPSG:4326, checks polygons (a quick exact test in [`valid`], GEOS when it cannot
-//!    tell) and repairs invalid ones, parses each feature into a row of typed COPY values
-//!    ([`copy`]) and sends ~1 MiB batches of rows through a bounded channel (memory stays
-//!    flat);
-//! 3. the async side writes the rows with tokio-postgres's `BinaryCopyInWriter` into one
-//!    `COPY ... FROM STDIN (FORMAT binary)` inside the transaction;
+//!    tell) and repairs invalid ones, encodes each feature as a row of binary COPY
+//!    ([`binary`]) and sends ~1 MiB batches through a bounded channel (memory stays flat);
+//! 3. the async side streams the batches into one `COPY ... FROM STDIN (FORMAT binary)`
+//!    inside the transaction;
 //! 4. when any feature was rejected, nothing is written (COPY aborted, transaction rolled
 //!    back) and the report lists every rejected feature with its reason (reading stops after
 //!    `max_rejected` of them); `--dry-run` always rolls back. A job started over HTTP can be
@@ -28,7 +26,7 @@
 //! triggers and generated columns; the importer never writes them.
 
 pub mod archive;
-pub mod copy;
+pub mod binary;
 pub mod export;
 pub mod http;
 pub mod openapi;
@@ -46,7 +44,6 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
 
 use crate::error::ApiError;
 pub use export::{ExportFormat, ExportOptions, WhereClause, export};
@@ -107,9 +104,6 @@ pub enum ImportError {
     Gdal(String),
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
-    /// An error of the import's own connection (tokio-postgres, for the COPY).
-    #[error(transparent)]
-    Pg(#[from] tokio_postgres::Error),
     #[error("the reader thread failed: {0}")]
     Thread(String),
     /// Over one of the [`ImportLimits`] (the messages name the configuration key).
@@ -205,7 +199,6 @@ impl ImportError {
         !matches!(
             self,
             ImportError::Sql(_)
-                | ImportError::Pg(_)
                 | ImportError::Thread(_)
                 | ImportError::Gdal(_)
                 | ImportError::Io(_)
@@ -218,11 +211,6 @@ impl From<ImportError> for ApiError {
         match &e {
             ImportError::Sql(s) if crate::db::is_unavailable(s) => ApiError::db_unavailable(),
             ImportError::Sql(s) => ApiError::internal(s),
-            ImportError::Pg(p) if crate::db::pg_unavailable(p) => {
-                crate::db::note_outage();
-                ApiError::db_unavailable()
-            }
-            ImportError::Pg(p) => ApiError::internal(p),
             ImportError::Thread(_) | ImportError::Gdal(_) | ImportError::Io(_) => {
                 ApiError::internal(&e)
             }
@@ -441,11 +429,14 @@ pub fn prepare_input(
     Ok(dataset.to_string_lossy().to_string())
 }
 
-async fn load_lookups(pool: &PgPool, target: Target) -> Result<target::Lookups, ImportError> {
+async fn load_lookups(
+    conn: &mut sqlx::PgConnection,
+    target: Target,
+) -> Result<target::Lookups, ImportError> {
     let mut lk = target::Lookups::default();
     if target == Target::Zones {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, zone_code FROM subzones")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
         if rows.is_empty() {
             return Err(ImportError::NoCatalogue);
@@ -453,13 +444,13 @@ async fn load_lookups(pool: &PgPool, target: Target) -> Result<target::Lookups, 
         lk.subzones = rows.into_iter().collect();
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT upper(alias), subzone_code FROM zone_code_aliases")
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?;
         lk.zone_aliases = rows.into_iter().collect();
     }
     let codes: Vec<(String, String, String)> =
         sqlx::query_as("SELECT code, level, name FROM admin_areas")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
     for (code, level, name) in codes {
         if level == "kelurahan" {
@@ -472,7 +463,7 @@ async fn load_lookups(pool: &PgPool, target: Target) -> Result<target::Lookups, 
         "SELECT a.alias, a.code FROM admin_area_aliases a JOIN admin_areas k ON k.code = a.code \
          WHERE k.level = 'kelurahan'",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     for (alias, code) in aliases {
         lk.kelurahan_names
@@ -482,14 +473,14 @@ async fn load_lookups(pool: &PgPool, target: Target) -> Result<target::Lookups, 
     match target {
         Target::Parcels => {
             let rows: Vec<(String,)> = sqlx::query_as("SELECT kbli_code FROM activities")
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?;
             lk.kbli = rows.into_iter().map(|r| r.0).collect();
         }
         Target::HealthFacilities => {
             let rows: Vec<(Option<String>, i32, String)> =
                 sqlx::query_as("SELECT code, id, kind FROM health_facilities")
-                    .fetch_all(pool)
+                    .fetch_all(&mut *conn)
                     .await?;
             for (code, id, kind) in rows {
                 if let Some(c) = code {
@@ -502,7 +493,7 @@ async fn load_lookups(pool: &PgPool, target: Target) -> Result<target::Lookups, 
         }
         Target::Markets => {
             let rows: Vec<(String,)> = sqlx::query_as("SELECT code FROM markets")
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?;
             lk.market_codes = rows.into_iter().map(|r| r.0).collect();
         }
@@ -513,13 +504,8 @@ async fn load_lookups(pool: &PgPool, target: Target) -> Result<target::Lookups, 
 
 /// Imports one file. `Ok(report)` also when features were rejected (then nothing was
 /// written and `report.committed` is false); `Err` when the import could not run at all.
-///
-/// The code tables are read through `pool`; the transaction runs on a connection of its own
-/// to the same database (tokio-postgres, for its binary COPY writer), opened with `password`:
-/// the configured URL's, which the sqlx options do not give back.
 pub async fn import(
     pool: &PgPool,
-    password: Option<&str>,
     opts: ImportOptions,
     progress: Arc<Progress>,
 ) -> Result<Report, ImportError> {
@@ -553,190 +539,153 @@ pub async fn import(
     if progress.cancel.load(Ordering::Relaxed) {
         return Err(ImportError::Cancelled);
     }
-    let mut lookups = load_lookups(pool, target).await?;
-    // The import's own connection: tokio-postgres, for its binary COPY writer. It lives as long
-    // as this call.
-    let mut config = crate::db::tokio_config(pool, password);
-    config
-        .application_name("ruang-import")
-        .connect_timeout(std::time::Duration::from_secs(10));
-    let (mut client, connection) = config.connect(tokio_postgres::NoTls).await?;
-    let mut connection = std::pin::pin!(connection);
-    let work = async {
-        let tx = client.transaction().await?;
-        if let Some(job) = opts.job {
-            // Names the connection while the transaction lasts, so that cancelling the job
-            // (`DELETE /api/imports/{id}`, from any server) can interrupt a statement it waits in.
-            tx.execute(
-                "SELECT set_config('application_name', $1, true)",
-                &[&http::backend_name(job)],
-            )
+    let mut tx = pool.begin().await?;
+    if let Some(job) = opts.job {
+        // Names the connection while the transaction lasts, so that cancelling the job
+        // (`DELETE /api/imports/{id}`, from any server) can interrupt a statement it waits in.
+        sqlx::query("SELECT set_config('application_name', $1, true)")
+            .bind(http::backend_name(job))
+            .execute(&mut *tx)
             .await?;
-        }
-        let mut plan_created = false;
-        if let (true, Some(name)) = (target.needs_plan(), &opts.plan) {
-            let found = tx
-                .query_opt("SELECT id FROM zoning_plans WHERE name = $1", &[name])
-                .await?;
-            let id: i32 = match found {
-                Some(row) => row.try_get(0)?,
-                None => {
-                    plan_created = true;
-                    tx.query_one(
-                        "INSERT INTO zoning_plans (name, status, legal_basis) \
-                         VALUES ($1, 'draft', 'diimpor dengan ruang import') RETURNING id",
-                        &[name],
-                    )
-                    .await?
-                    .try_get(0)?
-                }
-            };
-            lookups.plan_id = Some(id);
-        }
-
-        let (send, mut recv) = mpsc::channel::<read::Batch>(4);
-        let reader = {
-            let mut read_opts = opts.read.clone();
-            read_opts.path = read_path;
-            let progress = progress.clone();
-            let limits = opts.limits.clone();
-            tokio::task::spawn_blocking(move || {
-                read::read(&read_opts, target, &lookups, &limits, &progress, send)
-            })
-        };
-
-        let columns: Vec<&str> = target.copy_columns().iter().map(|(c, _)| *c).collect();
-        // The columns' types as the table declares them (geometry's oid is the database's own).
-        let types: Vec<tokio_postgres::types::Type> = tx
-            .prepare(&format!(
-                "SELECT {} FROM {} LIMIT 0",
-                columns.join(", "),
-                target.as_str()
-            ))
-            .await?
-            .columns()
-            .iter()
-            .map(|c| c.type_().clone())
-            .collect();
-        let statement = format!(
-            "COPY {} ({}) FROM STDIN (FORMAT binary)",
-            target.as_str(),
-            columns.join(", ")
-        );
-        let (summary, imported) = {
-            // Dropped unfinished, the writer aborts the COPY.
-            let writer = BinaryCopyInWriter::new(tx.copy_in(&statement).await?, &types);
-            let mut writer = std::pin::pin!(writer);
-            let mut copy_error: Option<tokio_postgres::Error> = None;
-            'batches: while let Some(batch) = recv.recv().await {
-                for row in &batch {
-                    if let Err(e) = writer.as_mut().write_raw(row).await {
-                        copy_error = Some(e);
-                        // Dropping the receiver stops the reader at its next batch.
-                        break 'batches;
-                    }
-                }
-            }
-            drop(recv);
-            let summary = reader
-                .await
-                .map_err(|e| ImportError::Thread(e.to_string()))?;
-            match (summary, copy_error) {
-                (Err(e), _) => return Err(e),
-                (Ok(_), Some(e)) => {
-                    if progress.cancel.load(Ordering::Relaxed) {
-                        return Err(ImportError::Cancelled);
-                    }
-                    return Err(refused(e));
-                }
-                (Ok(s), None) if s.rejected_count > 0 => (s, 0),
-                (Ok(s), None) => {
-                    let n = writer.as_mut().finish().await.map_err(refused)?;
-                    (s, n)
-                }
+    }
+    let mut lookups = load_lookups(&mut tx, target).await?;
+    let mut plan_created = false;
+    if let (true, Some(name)) = (target.needs_plan(), &opts.plan) {
+        let found: Option<(i32,)> = sqlx::query_as("SELECT id FROM zoning_plans WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = match found {
+            Some((id,)) => id,
+            None => {
+                plan_created = true;
+                sqlx::query_scalar(
+                    "INSERT INTO zoning_plans (name, status, legal_basis) \
+                     VALUES ($1, 'draft', 'diimpor dengan ruang import') RETURNING id",
+                )
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?
             }
         };
-        let committed = summary.rejected_count == 0 && !opts.dry_run;
-        progress.read.store(summary.read, Ordering::Relaxed);
-        let report = Report {
-            target,
-            file: opts.display_name.unwrap_or(opts.read.path),
-            driver: summary.driver,
-            layer: summary.layer,
-            source_crs: summary.source_crs,
-            plan: opts.plan.filter(|_| target.needs_plan()),
-            plan_created,
-            mapping: summary.mapping,
-            read: summary.read,
-            imported,
-            repaired: summary.repaired_count,
-            rejected: summary.rejected_count,
-            repaired_features: summary.repaired,
-            rejected_features: summary.rejected,
-            dry_run: opts.dry_run,
-            committed,
-            seconds: started.elapsed().as_secs_f64(),
-            stopped: summary
-                .stopped
-                .then(|| Stopped::after(summary.rejected_count)),
-        };
-        if committed {
-            if let Some(job) = opts.job {
-                // The job's success goes into the same transaction as the data: a job cancelled
-                // before this point (status no longer `running`) commits nothing, and a cancel
-                // after it waits for this row and then finds the job finished.
-                let n = tx
-                    .execute(
-                        "UPDATE import_jobs SET status = 'succeeded', finished_at = now(), \
-                         heartbeat_at = now(), features_read = $2, rejected = 0, repaired = $3, \
-                         report = $4 WHERE id = $1 AND status = 'running'",
-                        &[
-                            &job,
-                            &(report.read as i64),
-                            &(report.repaired as i64),
-                            &serde_json::to_value(&report).unwrap_or(serde_json::Value::Null),
-                        ],
-                    )
-                    .await?;
-                if n == 0 {
-                    let _ = tx.rollback().await;
+        lookups.plan_id = Some(id);
+    }
+
+    let (send, mut recv) = mpsc::channel::<Vec<u8>>(4);
+    let reader = {
+        let mut read_opts = opts.read.clone();
+        read_opts.path = read_path;
+        let progress = progress.clone();
+        let limits = opts.limits.clone();
+        tokio::task::spawn_blocking(move || {
+            read::read(&read_opts, target, &lookups, &limits, &progress, send)
+        })
+    };
+
+    let columns: Vec<&str> = target.copy_columns().iter().map(|(c, _)| *c).collect();
+    let statement = format!(
+        "COPY {} ({}) FROM STDIN (FORMAT binary)",
+        target.as_str(),
+        columns.join(", ")
+    );
+    let (summary, imported) = {
+        let mut copy = tx.copy_in_raw(&statement).await?;
+        let mut copy_error: Option<sqlx::Error> = None;
+        while let Some(batch) = recv.recv().await {
+            if let Err(e) = copy.send(batch).await {
+                copy_error = Some(e);
+                // Dropping the receiver stops the reader at its next batch.
+                break;
+            }
+        }
+        drop(recv);
+        let summary = reader
+            .await
+            .map_err(|e| ImportError::Thread(e.to_string()))?;
+        match (summary, copy_error) {
+            (Err(e), _) => {
+                let _ = copy.abort("import failed").await;
+                return Err(e);
+            }
+            (Ok(_), Some(e)) => {
+                let _ = copy.abort("import failed").await;
+                if progress.cancel.load(Ordering::Relaxed) {
                     return Err(ImportError::Cancelled);
                 }
+                return Err(refused(e));
             }
-            tx.commit().await.map_err(refused)?;
-        } else {
-            let _ = tx.rollback().await;
-        }
-        Ok::<_, ImportError>(report)
-    };
-    // The connection is driven in this task, beside the work, rather than spawned: the writer
-    // hands it a message every 4 KiB, and a hand-over between threads each time costs more
-    // CPU than the encoding.
-    let mut ended = false;
-    let result = tokio::select! {
-        r = work => r,
-        end = &mut connection => {
-            ended = true;
-            Err(match end {
-                Err(e) => ImportError::Pg(e),
-                Ok(()) => ImportError::Io("the import's connection closed".into()),
-            })
+            (Ok(s), None) if s.rejected_count > 0 => {
+                let _ = copy.abort("features were rejected").await;
+                (s, 0)
+            }
+            (Ok(s), None) => {
+                let n = copy.finish().await.map_err(refused)?;
+                (s, n)
+            }
         }
     };
-    if !ended {
-        // Dropping the client makes the connection say goodbye and end.
-        drop(client);
-        let _ = connection.await;
+    let committed = summary.rejected_count == 0 && !opts.dry_run;
+    progress.read.store(summary.read, Ordering::Relaxed);
+    let report = Report {
+        target,
+        file: opts.display_name.unwrap_or(opts.read.path),
+        driver: summary.driver,
+        layer: summary.layer,
+        source_crs: summary.source_crs,
+        plan: opts.plan.filter(|_| target.needs_plan()),
+        plan_created,
+        mapping: summary.mapping,
+        read: summary.read,
+        imported,
+        repaired: summary.repaired_count,
+        rejected: summary.rejected_count,
+        repaired_features: summary.repaired,
+        rejected_features: summary.rejected,
+        dry_run: opts.dry_run,
+        committed,
+        seconds: started.elapsed().as_secs_f64(),
+        stopped: summary
+            .stopped
+            .then(|| Stopped::after(summary.rejected_count)),
+    };
+    if committed {
+        if let Some(job) = opts.job {
+            // The job's success goes into the same transaction as the data: a job cancelled
+            // before this point (status no longer `running`) commits nothing, and a cancel
+            // after it waits for this row and then finds the job finished.
+            let n = sqlx::query(
+                "UPDATE import_jobs SET status = 'succeeded', finished_at = now(), \
+                 heartbeat_at = now(), features_read = $2, rejected = 0, repaired = $3, \
+                 report = $4 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(job)
+            .bind(report.read as i64)
+            .bind(report.repaired as i64)
+            .bind(serde_json::to_value(&report).unwrap_or(serde_json::Value::Null))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                let _ = tx.rollback().await;
+                return Err(ImportError::Cancelled);
+            }
+        }
+        tx.commit().await.map_err(refused)?;
+    } else {
+        let _ = tx.rollback().await;
     }
-    result
+    Ok(report)
 }
 
-/// A database error while writing: constraint violations and bad values are the data's fault.
-fn refused(e: tokio_postgres::Error) -> ImportError {
-    match e.as_db_error() {
-        Some(d) if d.code().code().starts_with("23") || d.code().code().starts_with("22") => {
+/// A database error while writing: constraint violations are the data's fault.
+fn refused(e: sqlx::Error) -> ImportError {
+    match &e {
+        sqlx::Error::Database(d)
+            if d.code()
+                .is_some_and(|c| c.starts_with("23") || c.starts_with("22")) =>
+        {
             ImportError::Refused(d.message().to_string())
         }
-        _ => ImportError::Pg(e),
+        _ => ImportError::Sql(e),
     }
 }

@@ -1,9 +1,9 @@
 //! Reading a file with GDAL: open any vector format, pick the layer, map attributes to the
 //! target's columns, reproject to EPSG:4326, validate and repair geometries, and turn each
-//! feature into one row of COPY values ([`copy::Field`]).
+//! feature into one row of binary COPY.
 //!
 //! Everything here is blocking (GDAL is a C library) and runs on a thread of its own; batches
-//! of rows leave through a bounded channel, so at most a few batches are in memory however
+//! of COPY text leave through a bounded channel, so at most a few batches are in memory however
 //! large the file is.
 
 use std::sync::Arc;
@@ -17,15 +17,12 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::algorithm::Validation;
 use tokio::sync::mpsc;
 
-use super::copy::{self, ColType, Field};
+use super::binary::{self, ColType};
 use super::target::{GeomKind, Lookups, OVERLAY_FLAGS, Target, convert};
 use super::{ImportError, ImportLimits, Issue, valid};
 
-/// About 1 MiB of rows per batch.
+/// About 1 MiB of COPY data per batch.
 const BATCH_BYTES: usize = 1 << 20;
-
-/// Rows of COPY values, geometry last, in the order of [`Target::copy_columns`].
-pub type Batch = Vec<Vec<Field>>;
 /// At most this many rejected or repaired features are listed one by one in a report.
 pub const LIST_LIMIT: usize = 200;
 
@@ -157,7 +154,7 @@ pub fn epsg(n: u32) -> Result<SpatialRef, ImportError> {
     Ok(s)
 }
 
-/// Reads the file and sends batches of rows to `tx`. Returns what it found; stops sending (but
+/// Reads the file and sends COPY batches to `tx`. Returns what it found; stops sending (but
 /// keeps reading, to report more problems) after the first rejected feature, and stops reading
 /// after `limits.max_rejected` of them. More than `limits.max_features` features, or
 /// `progress.cancel`, end it with an error.
@@ -167,7 +164,7 @@ pub fn read(
     lookups: &Lookups,
     limits: &ImportLimits,
     progress: &Arc<Progress>,
-    tx: mpsc::Sender<Batch>,
+    tx: mpsc::Sender<Vec<u8>>,
 ) -> Result<ReadSummary, ImportError> {
     let ds = open(&opts.path)?;
     let mut summary = ReadSummary {
@@ -288,8 +285,8 @@ pub fn read(
 
     let kind = target.geom_kind();
     let types: Vec<ColType> = target.copy_columns().iter().map(|(_, t)| *t).collect();
-    let mut batch: Batch = Vec::new();
-    let mut batch_bytes = 0;
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + 64 * 1024);
+    batch.extend_from_slice(binary::HEADER);
     let mut sending = true;
     let mut values: Vec<Option<String>> = vec![None; inputs.len()];
     let mut set_flags: Vec<&str> = Vec::new();
@@ -397,30 +394,25 @@ pub fn read(
         if !sending {
             continue;
         }
-        match copy::row(&types, row, wkb, 4326) {
-            Ok(r) => {
-                batch_bytes += r.iter().map(Field::size).sum::<usize>();
-                batch.push(r);
-            }
-            Err(e) => {
-                reject(
-                    format!("nilai tidak dapat ditulis: {e}"),
-                    format!("a value cannot be written: {e}"),
-                    &mut summary,
-                );
-                sending = false;
-                continue;
-            }
+        if let Err(e) = binary::push_row(&mut batch, &types, &row, &wkb, 4326) {
+            reject(
+                format!("nilai tidak dapat ditulis: {e}"),
+                format!("a value cannot be written: {e}"),
+                &mut summary,
+            );
+            sending = false;
+            continue;
         }
-        if batch_bytes >= BATCH_BYTES {
-            batch_bytes = 0;
-            if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+        if batch.len() >= BATCH_BYTES {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_BYTES + 64 * 1024));
+            if tx.blocking_send(full).is_err() {
                 // The loader went away (it failed); it reports why.
                 return Ok(summary);
             }
         }
     }
-    if sending && !batch.is_empty() {
+    if sending {
+        batch.extend_from_slice(binary::TRAILER);
         let _ = tx.blocking_send(batch);
     }
     Ok(summary)

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::copy::ColType;
+use super::binary::ColType;
 
 /// A table features can be imported into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

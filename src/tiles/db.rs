@@ -7,8 +7,7 @@
 //! per tile (see BENCHMARKS.md). Statements are prepared once per connection and kept.
 //!
 //! The connection settings are taken from the sqlx pool the rest of ruang uses (host or socket
-//! folder, port, user, database, options: `db::tokio_config`), plus the password of the
-//! configured URL when there is one.
+//! folder, port, user, database), plus the password of the configured URL when there is one.
 //! When the server demands TLS (`sslmode=require` and stricter), the tile path falls back to
 //! the sqlx pool, which has TLS.
 
@@ -50,7 +49,13 @@ impl TileDbError {
         match self {
             TileDbError::Sqlx(e) => crate::db::unavailable(e),
             TileDbError::Pool(_) => true,
-            TileDbError::Pg(e) => crate::db::pg_unavailable(e),
+            TileDbError::Pg(e) => {
+                e.is_closed()
+                    || e.code()
+                        .is_some_and(|c| crate::db::unavailable_sqlstate(c.code()))
+                    || std::error::Error::source(e)
+                        .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+            }
         }
     }
 }
@@ -83,8 +88,21 @@ impl TileDb {
         ) {
             return TileDb::Sqlx(pool.clone());
         }
-        let mut c = crate::db::tokio_config(pool, password.as_deref());
-        c.application_name("ruang-tiles").connect_timeout(timeout);
+        let mut c = tokio_postgres::Config::new();
+        match o.get_socket() {
+            Some(dir) => c.host_path(dir),
+            None => c.host(o.get_host()),
+        };
+        c.port(o.get_port())
+            .user(o.get_username())
+            .application_name("ruang-tiles")
+            .connect_timeout(timeout);
+        if let Some(db) = o.get_database() {
+            c.dbname(db);
+        }
+        if let Some(p) = password {
+            c.password(p);
+        }
         let manager = Manager::from_config(
             c,
             tokio_postgres::NoTls,
