@@ -21,7 +21,9 @@
 # compared with an import of N/10 features. The 1-minute load average before each run is
 # printed (the machine may be shared). Prints one section and appends it to BENCHMARKS.md.
 #
-#   N=200000 RUNS=3 [REAL_OGR=1] scripts/bench-import.sh
+# OLD=<another ruang binary> adds it to every round (bare and real), for an A/B of two builds.
+#
+#   N=200000 RUNS=3 [REAL_OGR=1] [OLD=/path/to/ruang] scripts/bench-import.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +31,7 @@ N="${N:-200000}"
 RUNS="${RUNS:-3}"
 SCALE="${SCALE:-0.1}"
 REAL_OGR="${REAL_OGR:-0}"
+OLD="${OLD:-}"
 target="${CARGO_TARGET_DIR:-target}"
 work="/tmp/ruang-bench-import-$(id -u)"
 pgdir="$work/pg"
@@ -130,6 +133,13 @@ for r in $(seq 1 "$RUNS"); do
   [ "$(count "$bare_url")" = "$N" ] || { echo "ruang (bare) run $r loaded $(count "$bare_url")" >&2; exit 1; }
   echo "run $r bare ruang:   ${res[bare_ruang_$r]} (s, KB), load $(load1)"
   cleanup_bare
+  if [ -n "$OLD" ]; then
+    res[bare_old_$r]=$(DATABASE_URL="$bare_url" RUANG_LOG=warn measure "$work/bare-old.$r" \
+      "$OLD" import "$gpkg" --into parcels)
+    [ "$(count "$bare_url")" = "$N" ] || { echo "OLD (bare) run $r loaded $(count "$bare_url")" >&2; exit 1; }
+    echo "run $r bare OLD:     ${res[bare_old_$r]} (s, KB), load $(load1)"
+    cleanup_bare
+  fi
   res[bare_ogr_$r]=$(ogr_bare "$work/bare-ogr.$r")
   [ "$(count "$bare_url")" = "$N" ] || { echo "ogr2ogr (bare) run $r loaded $(count "$bare_url")" >&2; exit 1; }
   echo "run $r bare ogr2ogr: ${res[bare_ogr_$r]} (s, KB), load $(load1)"
@@ -139,6 +149,13 @@ for r in $(seq 1 "$RUNS"); do
   [ "$(count "$url")" = "$N" ] || { echo "ruang (real) run $r loaded $(count "$url")" >&2; exit 1; }
   echo "run $r real ruang:   ${res[real_ruang_$r]} (s, KB), load $(load1)"
   cleanup_real
+  if [ -n "$OLD" ]; then
+    res[real_old_$r]=$(DATABASE_URL="$url" RUANG_LOG=warn measure "$work/real-old.$r" \
+      "$OLD" import "$gpkg" --into parcels)
+    [ "$(count "$url")" = "$N" ] || { echo "OLD (real) run $r loaded $(count "$url")" >&2; exit 1; }
+    echo "run $r real OLD:     ${res[real_old_$r]} (s, KB), load $(load1)"
+    cleanup_real
+  fi
   if [ "$REAL_OGR" = 1 ]; then
     res[real_ogr_$r]=$(PG_USE_COPY=YES measure "$work/real-ogr.$r" \
       ogr2ogr -f PostgreSQL PG:"$url" "$gpkg" polygons -nln parcels -append -gt unlimited)
@@ -173,6 +190,11 @@ PY
 done | paste -sd ';' | sed 's/;/; /g')
 real_ogr_row="| \`PG_USE_COPY=YES ogr2ogr ... -nln parcels -append -gt unlimited\` | not run (one INSERT per feature; REAL_OGR=1 runs it) | | |"
 [ "$REAL_OGR" = 1 ] && real_ogr_row=$(row real_ogr "\`PG_USE_COPY=YES ogr2ogr ... -nln parcels -append -gt unlimited\` (INSERT per feature)")
+bare_old_row="" real_old_row=""
+if [ -n "$OLD" ]; then
+  bare_old_row=$'\n'$(row bare_old "\`ruang import\`, the OLD build ($OLD)")
+  real_old_row=$'\n'$(row real_old "\`ruang import\`, the OLD build ($OLD)")
+fi
 
 table=$(cat <<TABLE
 
@@ -189,7 +211,7 @@ id primary key and one GiST index; ogr2ogr's single \`COPY\` checked in the serv
 
 | tool | wall time per run (s) | median wall (s) | median peak RSS (MB) |
 |---|---|---|---|
-$(row bare_ruang "\`ruang import polygons.gpkg --into parcels\`")
+$(row bare_ruang "\`ruang import polygons.gpkg --into parcels\`")$bare_old_row
 $(row bare_ogr "\`PG_USE_COPY=YES ogr2ogr -f PostgreSQL PG:... polygons.gpkg polygons -nln parcels -append -gt unlimited\`")
 
 **The real \`parcels\`** (validity CHECK, generated \`geom_3857\`, two GiST indexes, FKs, notify
@@ -198,12 +220,12 @@ so ogr2ogr falls back to one INSERT per feature:
 
 | tool | wall time per run (s) | median wall (s) | median peak RSS (MB) |
 |---|---|---|---|
-$(row real_ruang "\`ruang import polygons.gpkg --into parcels\`")
+$(row real_ruang "\`ruang import polygons.gpkg --into parcels\`")$real_old_row
 $real_ogr_row
 
 ruang's memory while streaming (RSS sampled every 0.25 s, bare runs): $rss_profile. Peak RSS
 for $small features: $(( ${small_res#* } / 1024 )) MB ($(echo "${small_res% *}") s), against the $N-feature peak above.
-Command: \`N=$N RUNS=$RUNS make bench-import\`.
+Command: \`${OLD:+OLD=$OLD }N=$N RUNS=$RUNS make bench-import\`.
 TABLE
 )
 echo "$table"
