@@ -21,7 +21,7 @@
 //! `ST_Simplify(geom, tolerance, true)` (read at load) goes through the same steps.
 //! PostGIS 3.3.2 was read for these steps; `tests/tiles_memory.rs` holds the comparison.
 //!
-//! Features are encoded with geozero's MVT writer and tag builder; property values take the MVT
+//! Features are encoded with geozero's MVT writer (key and value tables built here); property values take the MVT
 //! types `ST_AsMVT` gives them (integers as uint/sint by sign, float4 as float, float8 as
 //! double, booleans, everything else as text). `tests/tiles_memory.rs` compares every tile of
 //! z12-z17 over the city with PostGIS's rendering of the same tile.
@@ -30,7 +30,7 @@
 //! tables marks it stale at once (tiles then come from PostGIS) and a reload swaps in a new
 //! snapshot (see [`super::TileService`]).
 
-use geozero::mvt::{Message, TagsBuilder, TileValue, tile};
+use geozero::mvt::{Message, TileValue, tile};
 use geozero::{GeomProcessor, GeozeroGeometry, ToGeo, ToMvt};
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::{IntOverlayOptions, Overlay};
@@ -84,6 +84,18 @@ impl Value {
         }
     }
 
+    /// What makes two values the same value in a layer's table.
+    fn key(&self) -> ValueKey<'_> {
+        match self {
+            Value::Str(s) => ValueKey::Str(s),
+            Value::Uint(v) => ValueKey::Uint(*v),
+            Value::Sint(v) => ValueKey::Sint(*v),
+            Value::Float(v) => ValueKey::Float(v.to_bits()),
+            Value::Double(v) => ValueKey::Double(v.to_bits()),
+            Value::Bool(v) => ValueKey::Bool(*v),
+        }
+    }
+
     fn int(v: i64) -> Value {
         if v >= 0 {
             Value::Uint(v as u64)
@@ -91,6 +103,17 @@ impl Value {
             Value::Sint(v)
         }
     }
+}
+
+/// A [`Value`] as a hash key (floats by their bits).
+#[derive(PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Str(&'a str),
+    Uint(u64),
+    Sint(i64),
+    Float(u32),
+    Double(u64),
+    Bool(bool),
 }
 
 /// How a property column is read.
@@ -418,15 +441,15 @@ fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
     if subject.is_empty() {
         return Vec::new();
     }
-    let mut overlay = Overlay::new_custom(
-        subject.iter().map(Vec::len).sum(),
-        IntOverlayOptions::ogc(),
-        Default::default(),
-    );
-    let shapes = match overlay.simplify_shape(&subject, FillRule::EvenOdd) {
-        Some(shapes) => shapes,
-        None => vec![subject],
-    };
+    thread_local! {
+        // one overlay per thread, its buffers reused from feature to feature
+        static OVERLAY: std::cell::RefCell<Overlay> = std::cell::RefCell::new(
+            Overlay::new_custom(256, IntOverlayOptions::ogc(), Default::default()),
+        );
+    }
+    let shapes = OVERLAY
+        .with(|o| o.borrow_mut().simplify_shape(&subject, FillRule::EvenOdd))
+        .unwrap_or_else(|| vec![subject]);
     shapes
         .into_iter()
         .filter_map(|shape| {
@@ -457,24 +480,22 @@ fn drop_collinear(ring: &mut Vec<IntPoint>) {
     if n < 3 {
         return;
     }
-    let mut out: Vec<IntPoint> = Vec::with_capacity(n);
-    out.push(ring[0]);
+    // compacts in place: `kept` is the last point kept so far
+    let mut kept = 0usize;
     for i in 1..n - 1 {
-        let (kept, cur, next) = (
-            *out.last().expect("one point is kept"),
-            ring[i],
-            ring[i + 1],
-        );
-        let (bax, bay) = (i64::from(next.x - kept.x), i64::from(next.y - kept.y));
-        let (cax, cay) = (i64::from(cur.x - kept.x), i64::from(cur.y - kept.y));
+        let (last, cur, next) = (ring[kept], ring[i], ring[i + 1]);
+        let (bax, bay) = (i64::from(next.x - last.x), i64::from(next.y - last.y));
+        let (cax, cay) = (i64::from(cur.x - last.x), i64::from(cur.y - last.y));
         let dot = cax * bax + cay * bay;
         let on_line = cax * bay - cay * bax == 0;
         if !on_line || dot < 0 || dot > bax * bax + bay * bay {
-            out.push(cur);
+            kept += 1;
+            ring[kept] = cur;
         }
     }
-    out.push(ring[n - 1]);
-    *ring = out;
+    kept += 1;
+    ring[kept] = ring[n - 1];
+    ring.truncate(kept + 1);
 }
 
 /// One open ring cut to the square `lo..=hi`, the way PostGIS's clipper (wagyu's quick clip)
@@ -547,46 +568,67 @@ fn clip_ring(ring: Vec<IntPoint>, lo: i32, hi: i32) -> Option<Vec<IntPoint>> {
 /// Snap rounding: an edge that passes through the unit square around another vertex of the
 /// feature (its "hot pixel") is bent through that vertex, as PostGIS's clipper (wagyu) does.
 /// That is what makes a sliver whose vertex lies within half a unit of the opposite edge
-/// collapse, in both renderings. Returns whether any edge was bent.
-fn snap_round(rings: &mut [Vec<IntPoint>]) -> bool {
-    let mut hot: Vec<IntPoint> = rings.iter().flatten().copied().collect();
-    hot.sort_unstable_by_key(|p| (p.x, p.y));
-    hot.dedup();
-    let mut bent = false;
+/// collapse, in both renderings.
+fn snap_round(rings: &mut [Vec<IntPoint>]) {
+    let mut by_x: Vec<IntPoint> = rings.iter().flatten().copied().collect();
+    if by_x.len() < 3 {
+        return;
+    }
+    by_x.sort_unstable_by_key(|p| (p.x, p.y));
+    by_x.dedup();
+    let mut by_y = by_x.clone();
+    by_y.sort_unstable_by_key(|p| (p.y, p.x));
+    let mut inserted: Vec<(i64, IntPoint)> = Vec::new();
+    // (edge index, point), in ring order
+    let mut bends: Vec<(usize, IntPoint)> = Vec::new();
     for ring in rings.iter_mut() {
+        bends.clear();
         let n = ring.len();
-        let mut out: Vec<IntPoint> = Vec::with_capacity(n);
-        let mut inserted = Vec::new();
         for i in 0..n {
             let (a, b) = (ring[i], ring[(i + 1) % n]);
-            out.push(a);
             let (x0, x1) = (a.x.min(b.x), a.x.max(b.x));
             let (y0, y1) = (a.y.min(b.y), a.y.max(b.y));
             // hot pixels reach half a unit around their vertex: candidates lie within the
-            // edge's box grown by one unit (integer coordinates)
-            let start = hot.partition_point(|p| p.x < x0 - 1);
+            // edge's box grown by one unit (integer coordinates); look along its shorter side
+            let candidates = if x1 - x0 <= y1 - y0 {
+                let s = by_x.partition_point(|p| p.x < x0 - 1);
+                let e = by_x.partition_point(|p| p.x <= x1 + 1);
+                &by_x[s..e]
+            } else {
+                let s = by_y.partition_point(|p| p.y < y0 - 1);
+                let e = by_y.partition_point(|p| p.y <= y1 + 1);
+                &by_y[s..e]
+            };
             inserted.clear();
-            for p in hot[start..].iter().take_while(|p| p.x <= x1 + 1) {
-                if p.y < y0 - 1 || p.y > y1 + 1 || *p == a || *p == b {
+            for p in candidates {
+                if p.x < x0 - 1 || p.x > x1 + 1 || p.y < y0 - 1 || p.y > y1 + 1 {
                     continue;
                 }
-                if crosses_pixel(a, b, *p) {
-                    let t = i64::from(p.x - a.x) * i64::from(b.x - a.x)
-                        + i64::from(p.y - a.y) * i64::from(b.y - a.y);
-                    inserted.push((t, *p));
+                if *p == a || *p == b || !crosses_pixel(a, b, *p) {
+                    continue;
                 }
+                let t = i64::from(p.x - a.x) * i64::from(b.x - a.x)
+                    + i64::from(p.y - a.y) * i64::from(b.y - a.y);
+                inserted.push((t, *p));
             }
             if !inserted.is_empty() {
-                bent = true;
                 inserted.sort_unstable_by_key(|(t, _)| *t);
-                out.extend(inserted.iter().map(|(_, p)| *p));
+                bends.extend(inserted.iter().map(|(_, p)| (i, *p)));
             }
         }
-        if out.len() != n {
+        if !bends.is_empty() {
+            let mut out = Vec::with_capacity(n + bends.len());
+            let mut k = 0;
+            for (i, p) in ring.iter().enumerate() {
+                out.push(*p);
+                while k < bends.len() && bends[k].0 == i {
+                    out.push(bends[k].1);
+                    k += 1;
+                }
+            }
             *ring = out;
         }
     }
-    bent
 }
 
 /// Whether segment a-b passes through the hot pixel of `p`, as wagyu decides it: on the row of
@@ -680,7 +722,12 @@ impl MemLayer {
             return Vec::new();
         }
         hits.sort_unstable();
-        let mut tags = TagsBuilder::<String>::new();
+        // the layer's key and value tables: keys in first-use order, equal values shared
+        let mut keys: Vec<String> = Vec::new();
+        let mut key_index = vec![u32::MAX; self.keys.len()];
+        let mut values: Vec<tile::Value> = Vec::new();
+        let mut value_index: std::collections::HashMap<ValueKey<'_>, u32> =
+            std::collections::HashMap::new();
         let mut features = Vec::with_capacity(hits.len());
         for i in hits {
             let f = &self.features[i as usize];
@@ -692,25 +739,30 @@ impl MemLayer {
                 continue;
             };
             feature.id = f.id;
-            for (key, value) in self.keys.iter().zip(f.props.iter()) {
-                if let Some(v) = value {
-                    let (k, v) = tags.insert(key.clone(), v.tile_value());
-                    feature.tags.push(k);
-                    feature.tags.push(v);
+            for (k, value) in f.props.iter().enumerate() {
+                let Some(v) = value else { continue };
+                if key_index[k] == u32::MAX {
+                    key_index[k] = keys.len() as u32;
+                    keys.push(self.keys[k].clone());
                 }
+                let vi = *value_index.entry(v.key()).or_insert_with(|| {
+                    values.push(v.tile_value().into());
+                    (values.len() - 1) as u32
+                });
+                feature.tags.push(key_index[k]);
+                feature.tags.push(vi);
             }
             features.push(feature);
         }
         if features.is_empty() {
             return Vec::new();
         }
-        let (keys, values) = tags.into_tags();
         let layer = tile::Layer {
             version: 2,
             name: self.name.clone(),
             features,
             keys,
-            values: values.into_iter().map(Into::into).collect(),
+            values,
             extent: Some(EXTENT),
         };
         geozero::mvt::Tile {
