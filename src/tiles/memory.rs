@@ -30,6 +30,7 @@
 //! tables marks it stale at once (tiles then come from PostGIS) and a reload swaps in a new
 //! snapshot (see [`super::TileService`]).
 
+use futures_util::TryStreamExt;
 use geozero::mvt::{Message, TileValue, tile};
 use geozero::{GeomProcessor, GeozeroGeometry, ToGeo, ToMvt};
 use i_overlay::core::fill_rule::FillRule;
@@ -212,11 +213,12 @@ pub async fn load(
         "SELECT {} FROM {from} AS s{filter} ORDER BY 1",
         cols.join(", ")
     );
-    let rows = sqlx::query(&sql).fetch_all(pool).await?;
-    let mut features = Vec::with_capacity(rows.len());
-    let mut boxes = Vec::with_capacity(rows.len());
+    // streamed: only one row's geometry is held beside what is kept
+    let mut rows = sqlx::query(&sql).fetch(pool);
+    let mut features = Vec::new();
+    let mut boxes = Vec::new();
     let mut bytes = 0usize;
-    for row in rows {
+    while let Some(row) = rows.try_next().await? {
         let id: i64 = row.try_get(0)?;
         let wkb: Option<Vec<u8>> = row.try_get(1)?;
         let Some(wkb) = wkb else { continue };
