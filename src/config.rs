@@ -60,6 +60,9 @@ pub struct FileConfig {
     pub web_dir: Option<PathBuf>,
     /// Tile cache size in bytes; 0 turns the cache off.
     pub tile_cache_bytes: Option<u64>,
+    /// Bytes the snapshots of in-process tile layers (`render = "memory"`) may hold together;
+    /// 0 leaves every layer to PostGIS.
+    pub tile_memory_bytes: Option<u64>,
     pub tile_max_age_secs: Option<u64>,
     /// `POST /api/check` requests per second per client IP (bursts up to 2 s worth); 0 = no limit.
     pub check_rate_per_sec: Option<f64>,
@@ -182,6 +185,8 @@ pub struct Config {
     pub fonts_dirs: Vec<PathBuf>,
     pub web_dir: PathBuf,
     pub tile_cache_bytes: u64,
+    /// Bytes the in-process tile layers' snapshots may hold together; 0 turns them off.
+    pub tile_memory_bytes: u64,
     pub tile_max_age_secs: u64,
     /// `POST /api/check` requests per second per client IP; 0 turns the limit off.
     pub check_rate_per_sec: f64,
@@ -228,6 +233,7 @@ impl Default for Config {
             fonts_dirs: vec![PathBuf::from("fonts"), PathBuf::from("/usr/share/fonts")],
             web_dir: PathBuf::from("web"),
             tile_cache_bytes: 128 * 1024 * 1024,
+            tile_memory_bytes: 512 * 1024 * 1024,
             tile_max_age_secs: 60,
             check_rate_per_sec: 1000.0,
             import_max_uncompressed_bytes: 1024 * 1024 * 1024,
@@ -257,6 +263,7 @@ pub struct Overrides {
     pub pg_port: Option<u16>,
     pub pg_bindir: Option<PathBuf>,
     pub tile_cache_bytes: Option<u64>,
+    pub tile_memory_bytes: Option<u64>,
     pub log_format: Option<LogFormat>,
     pub log_filter: Option<String>,
 }
@@ -349,6 +356,10 @@ impl Config {
                 .tile_cache_bytes
                 .or(file.tile_cache_bytes)
                 .unwrap_or(d.tile_cache_bytes),
+            tile_memory_bytes: over
+                .tile_memory_bytes
+                .or(file.tile_memory_bytes)
+                .unwrap_or(d.tile_memory_bytes),
             tile_max_age_secs: file.tile_max_age_secs.unwrap_or(d.tile_max_age_secs),
             check_rate_per_sec: file.check_rate_per_sec.unwrap_or(d.check_rate_per_sec),
             import_max_uncompressed_bytes: file

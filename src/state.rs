@@ -70,6 +70,7 @@ impl AppState {
                 reads.clone(),
                 &config.tiles_dir,
                 config.tile_cache_bytes,
+                config.tile_memory_bytes,
             )
             .await?,
         );

@@ -14,16 +14,21 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers and every migration is applied; 503 otherwise.
+/// `GET /readyz`: the database answers and every migration is applied; 503 otherwise. The
+/// answer also says how far the layers cut in-process are loaded (it does not wait for them).
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let check = async {
         sqlx::query("SELECT 1").execute(&state.pool).await?;
         crate::db::migrations_current(&state.pool).await
     };
     match tokio::time::timeout(Duration::from_secs(3), check).await {
-        Ok(Ok(true)) => Ok(Json(
-            json!({ "status": "ready", "database": "ok", "migrations": "current" }),
-        )),
+        Ok(Ok(true)) => Ok(Json(json!({
+            "status": "ready",
+            "database": "ok",
+            "migrations": "current",
+            // informational: a layer whose snapshot is loading is served by PostGIS meanwhile
+            "tiles_in_memory": state.tiles.memory_states(),
+        }))),
         Ok(Ok(false)) => Err(ApiError::unavailable(
             "Migrasi basis data belum lengkap. Jalankan `ruang migrate`.",
             "Database migrations are not current. Run `ruang migrate`.",

@@ -14,6 +14,8 @@
 //! [source]
 //! table = "zones"                 # or: sql = "SELECT ... FROM ..."
 //! filter = "plan_id = 1"          # optional SQL condition on the source rows
+//! render = "memory"               # optional: cut tiles in-process (polygon layers that fit in
+//!                                 # memory, see `tiles::memory`); default "postgis"
 //! [simplify]                      # zoom = tolerance in metres, used at that zoom and below
 //! 10 = 40.0
 //! 12 = 8.0
@@ -64,6 +66,19 @@ pub struct LayerFile {
     pub simplify: BTreeMap<String, f64>,
     #[serde(default = "default_buffer")]
     pub buffer: u32,
+    #[serde(default)]
+    pub render: Render,
+}
+
+/// Where a layer's tiles are cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Render {
+    /// `ST_AsMVT` in the database, per tile.
+    #[default]
+    Postgis,
+    /// In-process from a snapshot of the layer (`tiles::memory`), PostGIS while it loads.
+    Memory,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +125,7 @@ pub struct LayerDef {
     /// the first entry with zoom >= z; above the last entry nothing is simplified.
     pub simplify: Vec<(u8, f64)>,
     pub buffer: u32,
+    pub render: Render,
     pub file: PathBuf,
 }
 
@@ -248,6 +264,7 @@ impl LayerDef {
             filter: f.source.filter.filter(|s| !s.trim().is_empty()),
             simplify,
             buffer: f.buffer,
+            render: f.render,
             file: file.to_path_buf(),
         })
     }

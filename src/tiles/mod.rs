@@ -9,12 +9,16 @@ pub mod db;
 pub mod fonts;
 pub mod http;
 pub mod layer;
+pub mod memory;
 pub mod occupancy;
 pub mod sql;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use sqlx::{Column, Executor, PgPool, Statement, TypeInfo};
 
@@ -44,6 +48,8 @@ pub struct Field {
     pub name: String,
     /// "Number", "String" or "Boolean".
     pub kind: &'static str,
+    /// How an in-process snapshot reads it.
+    pub prop: memory::PropKind,
 }
 
 #[derive(Debug)]
@@ -65,6 +71,11 @@ pub struct Tileset {
     pub role: Option<String>,
     /// Statement per zoom 0..=24; `None` where no layer is visible.
     queries: Vec<Option<Arc<str>>>,
+    /// Per zoom, the statement for only the visible layers not cut in-process (`None` when
+    /// there are none); used while every in-process layer has a current snapshot.
+    rest_queries: Vec<Option<Arc<str>>>,
+    /// The layers (indexes into [`TileService::layers`]) cut in-process.
+    memory_layers: Vec<usize>,
     /// Tables whose changes invalidate this tileset.
     pub changes: Vec<String>,
 }
@@ -89,6 +100,33 @@ pub struct TileService {
     /// The answer for a tile the occupancy map knows to be empty.
     empty: Arc<Tile>,
     pool: PgPool,
+    /// Per layer: its in-process snapshot, for layers with `render = "memory"`.
+    memory: Vec<Option<MemorySlot>>,
+    /// Bytes all snapshots together may hold (0: nothing is cut in-process).
+    memory_budget: usize,
+    /// Tiles cut in-process (for the metrics).
+    pub in_memory: std::sync::atomic::AtomicU64,
+}
+
+/// One in-process layer's snapshot and how current it is.
+struct MemorySlot {
+    snapshot: std::sync::RwLock<Option<Arc<memory::MemLayer>>>,
+    /// Raised by every change to the layer's tables; the snapshot serves only while `ready`
+    /// equals it, so a change sends tiles to PostGIS until the reload is in.
+    wanted: AtomicU64,
+    ready: AtomicU64,
+    loading: AtomicBool,
+    /// The layer cannot be held (too large for the budget, or not polygons): PostGIS serves it.
+    refused: AtomicBool,
+}
+
+impl MemorySlot {
+    fn current(&self) -> Option<Arc<memory::MemLayer>> {
+        if self.refused.load(SeqCst) || self.ready.load(SeqCst) != self.wanted.load(SeqCst) {
+            return None;
+        }
+        self.snapshot.read().ok()?.clone()
+    }
 }
 
 /// What a tile request gives.
@@ -109,15 +147,19 @@ impl TileService {
         cache_bytes: u64,
     ) -> Result<Self, TileError> {
         let reads = Arc::new(crate::db::reads::ReadRouter::primary_only(pool.clone(), db));
-        Self::load_with_reads(pool, reads, dir, cache_bytes).await
+        Self::load_with_reads(pool, reads, dir, cache_bytes, 0).await
     }
 
     /// [`TileService::load`], rendering through `reads`: on a replica when one is eligible.
+    /// Layers with `render = "memory"` are cut in-process once their snapshot is loaded
+    /// ([`TileService::spawn_invalidation`] starts that), within `memory_bytes` for all of
+    /// them; 0 leaves every layer to PostGIS.
     pub async fn load_with_reads(
         pool: PgPool,
         reads: Arc<crate::db::reads::ReadRouter>,
         dir: &Path,
         cache_bytes: u64,
+        memory_bytes: u64,
     ) -> Result<Self, TileError> {
         let defs = layer::read_dir(dir)?;
         let mut layers = Vec::with_capacity(defs.len());
@@ -176,7 +218,22 @@ impl TileService {
                 occupancy::Occupancy::new(buffer.unwrap_or(0))
             })
             .collect();
+        let memory = layers
+            .iter()
+            .map(|l| {
+                (memory_bytes > 0 && l.def.render == layer::Render::Memory).then(|| MemorySlot {
+                    snapshot: std::sync::RwLock::new(None),
+                    wanted: AtomicU64::new(1),
+                    ready: AtomicU64::new(0),
+                    loading: AtomicBool::new(false),
+                    refused: AtomicBool::new(false),
+                })
+            })
+            .collect();
         Ok(TileService {
+            memory,
+            memory_budget: usize::try_from(memory_bytes).unwrap_or(usize::MAX),
+            in_memory: Default::default(),
             occupancy,
             empty: Arc::new(Tile::new(Vec::new(), false)),
             pool: pool.clone(),
@@ -224,16 +281,172 @@ impl TileService {
         // point raised the replicas' fence first (`db::changes`), so the pick below cannot
         // choose a replica without it, and a tile rendered before the change is not cached.
         let generation = self.cache.generation(index);
-        let bytes = self.reads.render_tile(&sql, z, x, y).await?;
+        let bytes = match self.cut_in_memory(ts, z, x, y) {
+            Some(mut bytes) => {
+                self.in_memory.fetch_add(1, Relaxed);
+                if let Some(rest) = ts.rest_queries.get(z as usize).cloned().flatten() {
+                    bytes.extend(self.reads.render_tile(&rest, z, x, y).await?);
+                }
+                bytes
+            }
+            None => self.reads.render_tile(&sql, z, x, y).await?,
+        };
         let tile = Arc::new(Tile::new(bytes, self.cache.enabled()));
         self.cache.insert(key, tile.clone(), generation);
         Ok(Rendered::Tile(tile))
+    }
+
+    /// The in-process part of tile z/x/y of `ts`: the MVT layers of its visible in-process
+    /// layers, concatenated. `None` when it has no such layer at `z` or one of their snapshots
+    /// is not current (the whole tile then comes from PostGIS).
+    fn cut_in_memory(&self, ts: &Tileset, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+        let mut snapshots = Vec::new();
+        for i in &ts.memory_layers {
+            let def = &self.layers[*i].def;
+            if z < def.minzoom || z > def.maxzoom {
+                continue;
+            }
+            snapshots.push((def, self.memory[*i].as_ref()?.current()?));
+        }
+        if snapshots.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (def, snap) in snapshots {
+            out.extend(snap.render(z, x, y, def.buffer, def.tolerance_at(z)));
+        }
+        Some(out)
+    }
+
+    /// The tile z/x/y of layer `name` cut in-process, when the layer is and its snapshot is
+    /// current (for tests and tools comparing it with PostGIS).
+    pub fn render_in_memory(&self, name: &str, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+        let i = self.layers.iter().position(|l| l.def.name == name)?;
+        let def = &self.layers[i].def;
+        let snap = self.memory[i].as_ref()?.current()?;
+        Some(snap.render(z, x, y, def.buffer, def.tolerance_at(z)))
+    }
+
+    /// True when layer `name` is cut in-process and its snapshot is current.
+    pub fn memory_ready(&self, name: &str) -> bool {
+        self.layers
+            .iter()
+            .position(|l| l.def.name == name)
+            .and_then(|i| self.memory[i].as_ref()?.current())
+            .is_some()
+    }
+
+    /// For `/readyz`: each layer cut in-process, whether its snapshot is current (`current`),
+    /// being (re)loaded while PostGIS serves it (`loading`) or left to PostGIS for good
+    /// (`postgis`: too large for the budget or not polygons), with its size when held.
+    pub fn memory_states(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for (i, slot) in self.memory.iter().enumerate() {
+            let Some(slot) = slot else { continue };
+            let held = slot.snapshot.read().ok().and_then(|s| s.clone());
+            let state = if slot.refused.load(SeqCst) {
+                "postgis"
+            } else if slot.current().is_some() {
+                "current"
+            } else {
+                "loading"
+            };
+            out.insert(
+                self.layers[i].def.name.clone(),
+                serde_json::json!({
+                    "state": state,
+                    "features": held.as_ref().map(|h| h.len()),
+                    "bytes": held.as_ref().map(|h| h.bytes),
+                }),
+            );
+        }
+        serde_json::Value::Object(out)
+    }
+
+    /// Marks the snapshots of layers built on `table` (all with `None`) stale.
+    fn stale_memory(&self, table: Option<&str>) -> Vec<usize> {
+        let mut stale = Vec::new();
+        for (i, slot) in self.memory.iter().enumerate() {
+            let Some(slot) = slot else { continue };
+            if table.is_none_or(|t| self.layers[i].def.changes.iter().any(|c| c == t)) {
+                slot.wanted.fetch_add(1, SeqCst);
+                stale.push(i);
+            }
+        }
+        stale
+    }
+
+    /// Loads layer `index`'s snapshot again until it matches the latest change (one loader per
+    /// layer; a change during a load makes it load once more). When the database cannot be
+    /// read it retries with backoff (0.25 s doubling to 15 s); a layer too large for the budget
+    /// or not made of polygons is left to PostGIS for good, with a warning.
+    pub async fn reload_memory(self: Arc<Self>, index: usize) {
+        let Some(slot) = self.memory.get(index).and_then(Option::as_ref) else {
+            return;
+        };
+        let def = &self.layers[index].def;
+        let kinds: Vec<memory::PropKind> =
+            self.layers[index].fields.iter().map(|f| f.prop).collect();
+        let mut wait = std::time::Duration::from_millis(250);
+        while !slot.loading.swap(true, SeqCst) {
+            loop {
+                let target = slot.wanted.load(SeqCst);
+                if slot.ready.load(SeqCst) == target || slot.refused.load(SeqCst) {
+                    break;
+                }
+                let others: usize = self
+                    .memory
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != index)
+                    .filter_map(|(_, s)| {
+                        s.as_ref()?.snapshot.read().ok()?.as_ref().map(|m| m.bytes)
+                    })
+                    .sum();
+                let budget = self.memory_budget.saturating_sub(others);
+                let started = std::time::Instant::now();
+                match memory::load(&self.pool, def, &kinds, budget).await {
+                    Ok(layer) => {
+                        tracing::debug!(layer = %def.name, features = layer.len(), bytes = layer.bytes,
+                            ms = started.elapsed().as_millis() as u64, "in-process tile layer loaded");
+                        if let Ok(mut s) = slot.snapshot.write() {
+                            *s = Some(Arc::new(layer));
+                        }
+                        slot.ready.store(target, SeqCst);
+                        wait = std::time::Duration::from_millis(250);
+                    }
+                    Err(memory::MemoryError::Db(e)) => {
+                        if self.pool.is_closed() {
+                            slot.loading.store(false, SeqCst);
+                            return;
+                        }
+                        tracing::debug!(error = %e, layer = %def.name, "in-process tile layer not loaded; retrying");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(std::time::Duration::from_secs(15));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, layer = %def.name,
+                            "layer not cut in-process; PostGIS renders its tiles");
+                        if let Ok(mut s) = slot.snapshot.write() {
+                            *s = None;
+                        }
+                        slot.refused.store(true, SeqCst);
+                    }
+                }
+            }
+            slot.loading.store(false, SeqCst);
+            // a change that came after the last look but before `loading` was cleared
+            if slot.ready.load(SeqCst) == slot.wanted.load(SeqCst) || slot.refused.load(SeqCst) {
+                return;
+            }
+        }
     }
 
     /// Applies one change: drops the tiles of the tilesets built on `table` that meet `bbox`
     /// (all of them when there is no box).
     /// Returns the tilesets whose occupancy map must be rebuilt.
     pub fn apply_change(&self, table: &str, bbox: Option<[f64; 4]>) -> Vec<u16> {
+        self.stale_memory(Some(table));
         let affected: Vec<u16> = self
             .tilesets
             .iter()
@@ -328,16 +541,29 @@ impl TileService {
     /// Applies the database's change feed to the cache until it ends.
     pub fn spawn_invalidation(self: &Arc<Self>, mut changes: crate::db::changes::Subscription) {
         let this = Arc::clone(self);
+        for (i, slot) in self.memory.iter().enumerate() {
+            if slot.is_some() {
+                tokio::spawn(Arc::clone(self).reload_memory(i));
+            }
+        }
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 let rebuild = match &*change {
                     Change::Table { table, bbox } => this.apply_change(table, *bbox),
                     Change::Resync => {
+                        this.stale_memory(None);
                         let all: Vec<u16> = (0..this.tilesets.len() as u16).collect();
                         this.cache.invalidate(&all, None);
                         all
                     }
                 };
+                for (i, slot) in this.memory.iter().enumerate() {
+                    if let Some(slot) = slot
+                        && slot.ready.load(SeqCst) != slot.wanted.load(SeqCst)
+                    {
+                        tokio::spawn(Arc::clone(&this).reload_memory(i));
+                    }
+                }
                 for index in rebuild {
                     let this = Arc::clone(&this);
                     tokio::spawn(async move { this.rebuild_occupancy(index).await });
@@ -358,6 +584,19 @@ fn make_tileset(
     let queries = (0..=MAX_ZOOM)
         .map(|z| sql::tile_query(&defs, z).map(Arc::from))
         .collect();
+    let rest: Vec<&LayerDef> = defs
+        .iter()
+        .copied()
+        .filter(|d| d.render != layer::Render::Memory)
+        .collect();
+    let rest_queries = (0..=MAX_ZOOM)
+        .map(|z| sql::tile_query(&rest, z).map(Arc::from))
+        .collect();
+    let memory_layers = members
+        .iter()
+        .copied()
+        .filter(|i| layers[*i].def.render == layer::Render::Memory)
+        .collect();
     let mut changes: Vec<String> = defs
         .iter()
         .flat_map(|d| d.changes.iter().cloned())
@@ -373,6 +612,8 @@ fn make_tileset(
         role: defs.iter().find_map(|d| d.role.clone()),
         layers: members,
         queries,
+        rest_queries,
+        memory_layers,
         changes,
     }
 }
@@ -443,6 +684,7 @@ async fn check_columns(pool: &PgPool, def: &LayerDef) -> Result<Vec<Field>, Tile
         fields.push(Field {
             name: p.clone(),
             kind,
+            prop: memory::PropKind::of(t),
         });
     }
     Ok(fields)
