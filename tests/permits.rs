@@ -273,20 +273,32 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     .await
     .unwrap();
     assert_eq!((kind.as_str(), pn.as_str()), ("izin", number.as_str()));
+    // the public tile follows the change feed (the parcels layer is cut in-process from a
+    // snapshot that the feed marks stale): the parcel shows within seconds
     let (x, y) = tile_of(lon, lat, 18);
-    let tile = call(&e.app, "GET", &format!("/tiles/parcels/18/{x}/{y}.mvt"))
-        .send()
-        .await;
-    assert_eq!(tile.status, StatusCode::OK);
-    let reader = mvt_reader::Reader::new(tile.body.clone()).unwrap();
-    let features = reader.get_features(0).unwrap();
-    let found = features.iter().any(|f| {
-        f.properties.as_ref().is_some_and(|p| {
-            p.get("permit_number")
-                .is_some_and(|v| format!("{v:?}").contains(&number))
-        })
-    });
-    assert!(found, "the issued parcel is in the parcels tile");
+    let started = std::time::Instant::now();
+    loop {
+        let tile = call(&e.app, "GET", &format!("/tiles/parcels/18/{x}/{y}.mvt"))
+            .send()
+            .await;
+        assert_eq!(tile.status, StatusCode::OK);
+        let reader = mvt_reader::Reader::new(tile.body.clone()).unwrap();
+        let features = reader.get_features(0).unwrap();
+        let found = features.iter().any(|f| {
+            f.properties.as_ref().is_some_and(|p| {
+                p.get("permit_number")
+                    .is_some_and(|v| format!("{v:?}").contains(&number))
+            })
+        });
+        if found {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the issued parcel is not in the parcels tile 10 s after the decision"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     // documents: public once issued, by id or by number
     let html = call(&e.app, "GET", &format!("/permits/{id}")).send().await;

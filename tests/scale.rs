@@ -104,7 +104,9 @@ fn free_port() -> u16 {
 /// `ruang serve` on a free port with `args`, its log in `log`; waits for `/readyz`.
 async fn serve(args: &[&str], env: &[(&str, &str)], log: &Path) -> (Child, String) {
     let bind = format!("127.0.0.1:{}", free_port());
-    let mut all = vec!["serve", "--bind", &bind];
+    // The tiles here are the PostGIS path the read router sends to a standby; layers cut
+    // in-process read their snapshot from the primary and are tested in tests/tiles_memory.rs.
+    let mut all = vec!["serve", "--bind", &bind, "--tile-memory-bytes", "0"];
     all.extend_from_slice(args);
     let mut child = command(&all, env)
         .stdout(Stdio::null())
