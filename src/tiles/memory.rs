@@ -386,8 +386,8 @@ impl Frame {
     }
 }
 
-/// One feature's polygons cut for a tile: simplified to the tile's resolution, snapped to tile
-/// units and clipped to the tile plus `buffer` units. Empty when nothing of it is left.
+/// One feature's polygons cut for a tile: snapped to tile units, clipped to the tile plus
+/// `buffer` units and made valid (the steps in the module doc). Empty when nothing is left.
 fn cut(polys: &[Polygon], frame: &Frame, buffer: i32) -> Vec<IntPolygon> {
     // ST_AsMVTGeom drops a geometry narrower and lower than half a tile unit at once
     if let Some(b) = bbox_of(polys)
