@@ -1,10 +1,13 @@
 //! The application under test and requests to it: [`TestApp`] (router, state, pool; served
-//! over TCP on demand), a request builder ([`TestApp::request`]: token, If-Match, JSON body),
+//! over TCP on demand), a request builder ([`TestApp::request`]: token, If-Match, JSON body,
+//! client address),
 //! the [`Answer`] and the problem+json assertion ([`assert_problem`]).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use ruang::config::Config;
@@ -85,7 +88,7 @@ pub fn call<'a>(app: &'a axum::Router, method: &str, uri: &str) -> Call<'a> {
 impl Call<'_> {
     /// `Authorization: Bearer <token>`.
     pub fn token(self, token: &str) -> Self {
-        self.header(header::AUTHORIZATION.as_str(), &format!("Bearer {token}"))
+        self.header(header::AUTHORIZATION.as_str(), format!("Bearer {token}"))
     }
 
     /// `If-Match`.
@@ -93,8 +96,16 @@ impl Call<'_> {
         self.header(header::IF_MATCH.as_str(), etag)
     }
 
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.req = self.req.header(name, value);
+    pub fn header(mut self, name: &str, value: impl AsRef<str>) -> Self {
+        self.req = self.req.header(name, value.as_ref());
+        self
+    }
+
+    /// As if sent from `ip` (the socket peer the rate limits and login throttle see).
+    pub fn client_ip(mut self, ip: [u8; 4]) -> Self {
+        self.req = self
+            .req
+            .extension(ConnectInfo(SocketAddr::from((ip, 40000))));
         self
     }
 
@@ -142,6 +153,24 @@ impl Answer {
 
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Each Set-Cookie, whole (`name=value` and its attributes).
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The value and the attributes of the cookie `name` this answer sets.
+    pub fn cookie(&self, name: &str) -> Option<(String, String)> {
+        self.cookies().into_iter().find_map(|c| {
+            let (nv, attrs) = c.split_once(';').unwrap_or((&c, ""));
+            let (n, v) = nv.split_once('=')?;
+            (n == name).then(|| (v.to_string(), attrs.to_string()))
+        })
     }
 
     pub fn etag(&self) -> String {
