@@ -40,7 +40,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use sqlx::{PgPool, Row};
 
-use super::layer::{LayerDef, Source, quote_ident};
+use super::layer::{LayerDef, quote_ident};
 use super::sql::EXTENT;
 
 /// Half the width of the Web Mercator world (the bounds `ST_TileEnvelope` uses by default).
@@ -177,15 +177,6 @@ pub async fn load(
     kinds: &[PropKind],
     budget: usize,
 ) -> Result<MemLayer, MemoryError> {
-    let from = match &def.source {
-        Source::Table(t) => quote_ident(t),
-        Source::Sql(sql) => format!("({sql})"),
-    };
-    let filter = def
-        .filter
-        .as_deref()
-        .map(|f| format!(" WHERE ({f})"))
-        .unwrap_or_default();
     let mut cols = vec![
         format!("s.{}::int8", quote_ident(&def.id)),
         format!("ST_AsBinary(s.{})", quote_ident(&def.geometry)),
@@ -210,8 +201,9 @@ pub async fn load(
         ));
     }
     let sql = format!(
-        "SELECT {} FROM {from} AS s{filter} ORDER BY 1",
-        cols.join(", ")
+        "SELECT {} FROM {} ORDER BY 1",
+        cols.join(", "),
+        super::sql::rows(def)
     );
     // streamed: only one row's geometry is held beside what is kept
     let mut rows = sqlx::query(&sql).fetch(pool);

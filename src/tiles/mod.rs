@@ -105,7 +105,7 @@ pub struct TileService {
     /// Bytes all snapshots together may hold (0: nothing is cut in-process).
     memory_budget: usize,
     /// Tiles cut in-process (for the metrics).
-    pub in_memory: std::sync::atomic::AtomicU64,
+    pub in_memory: AtomicU64,
 }
 
 /// One in-process layer's snapshot and how current it is.
@@ -318,22 +318,22 @@ impl TileService {
         Some(out)
     }
 
+    /// Layer `name`'s definition and current snapshot, when it is cut in-process.
+    fn current_memory(&self, name: &str) -> Option<(&LayerDef, Arc<memory::MemLayer>)> {
+        let i = self.layers.iter().position(|l| l.def.name == name)?;
+        Some((&self.layers[i].def, self.memory[i].as_ref()?.current()?))
+    }
+
     /// The tile z/x/y of layer `name` cut in-process, when the layer is and its snapshot is
     /// current (for tests and tools comparing it with PostGIS).
     pub fn render_in_memory(&self, name: &str, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
-        let i = self.layers.iter().position(|l| l.def.name == name)?;
-        let def = &self.layers[i].def;
-        let snap = self.memory[i].as_ref()?.current()?;
+        let (def, snap) = self.current_memory(name)?;
         Some(snap.render(z, x, y, def.buffer, def.tolerance_at(z)))
     }
 
     /// True when layer `name` is cut in-process and its snapshot is current.
     pub fn memory_ready(&self, name: &str) -> bool {
-        self.layers
-            .iter()
-            .position(|l| l.def.name == name)
-            .and_then(|i| self.memory[i].as_ref()?.current())
-            .is_some()
+        self.current_memory(name).is_some()
     }
 
     /// For `/readyz`: each layer cut in-process, whether its snapshot is current (`current`),
@@ -364,16 +364,25 @@ impl TileService {
     }
 
     /// Marks the snapshots of layers built on `table` (all with `None`) stale.
-    fn stale_memory(&self, table: Option<&str>) -> Vec<usize> {
-        let mut stale = Vec::new();
+    fn stale_memory(&self, table: Option<&str>) {
         for (i, slot) in self.memory.iter().enumerate() {
             let Some(slot) = slot else { continue };
             if table.is_none_or(|t| self.layers[i].def.changes.iter().any(|c| c == t)) {
                 slot.wanted.fetch_add(1, SeqCst);
-                stale.push(i);
             }
         }
-        stale
+    }
+
+    /// Starts a reload of every snapshot that is behind its layer's changes (at start-up: all
+    /// of them); [`TileService::reload_memory`] keeps it to one loader per layer.
+    fn reload_stale_memory(self: &Arc<Self>) {
+        for (i, slot) in self.memory.iter().enumerate() {
+            if let Some(slot) = slot
+                && slot.ready.load(SeqCst) != slot.wanted.load(SeqCst)
+            {
+                tokio::spawn(Arc::clone(self).reload_memory(i));
+            }
+        }
     }
 
     /// Loads layer `index`'s snapshot again until it matches the latest change (one loader per
@@ -541,11 +550,7 @@ impl TileService {
     /// Applies the database's change feed to the cache until it ends.
     pub fn spawn_invalidation(self: &Arc<Self>, mut changes: crate::db::changes::Subscription) {
         let this = Arc::clone(self);
-        for (i, slot) in self.memory.iter().enumerate() {
-            if slot.is_some() {
-                tokio::spawn(Arc::clone(self).reload_memory(i));
-            }
-        }
+        self.reload_stale_memory();
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 let rebuild = match &*change {
@@ -557,13 +562,7 @@ impl TileService {
                         all
                     }
                 };
-                for (i, slot) in this.memory.iter().enumerate() {
-                    if let Some(slot) = slot
-                        && slot.ready.load(SeqCst) != slot.wanted.load(SeqCst)
-                    {
-                        tokio::spawn(Arc::clone(&this).reload_memory(i));
-                    }
-                }
+                this.reload_stale_memory();
                 for index in rebuild {
                     let this = Arc::clone(&this);
                     tokio::spawn(async move { this.rebuild_occupancy(index).await });

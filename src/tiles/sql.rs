@@ -28,10 +28,6 @@ pub fn layer_query(layer: &LayerDef, z: u8) -> String {
         Some(tol) => format!("ST_Simplify({g}, {tol:?}, true)"),
         None => g.clone(),
     };
-    let from = match &layer.source {
-        Source::Table(t) => quote_ident(t),
-        Source::Sql(sql) => format!("({sql})"),
-    };
     let mut cols = vec![format!("s.{}", quote_ident(&layer.id))];
     cols.extend(
         layer
@@ -52,6 +48,7 @@ pub fn layer_query(layer: &LayerDef, z: u8) -> String {
          WHERE {g} && ST_TileEnvelope($1, $2, $3, margin => {margin:?}){filter}\
          ) AS t), ''::bytea)",
         name = layer.name,
+        from = from_item(layer),
         id = sql_string(&layer.id),
         cols = cols.join(", "),
         buffer = layer.buffer,
@@ -77,13 +74,10 @@ pub fn tile_query(layers: &[&LayerDef], z: u8) -> Option<String> {
 /// source, filter ignored, for the occupancy map.
 pub fn bbox_query(layer: &LayerDef) -> String {
     let g = format!("s.{}", quote_ident(&layer.geometry));
-    let from = match &layer.source {
-        Source::Table(t) => quote_ident(t),
-        Source::Sql(sql) => format!("({sql})"),
-    };
     format!(
         "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (\
-         SELECT Box2D({g}) AS b FROM {from} AS s) AS q WHERE b IS NOT NULL"
+         SELECT Box2D({g}) AS b FROM {from} AS s) AS q WHERE b IS NOT NULL",
+        from = from_item(layer)
     )
 }
 
@@ -91,18 +85,27 @@ fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The query used at start-up to check a layer's columns: same FROM and filter, no rows.
-pub fn probe_query(layer: &LayerDef) -> String {
-    let from = match &layer.source {
+/// The layer's source as a FROM item: its quoted table, or its SQL in parentheses.
+fn from_item(layer: &LayerDef) -> String {
+    match &layer.source {
         Source::Table(t) => quote_ident(t),
         Source::Sql(sql) => format!("({sql})"),
-    };
+    }
+}
+
+/// The layer's rows as `s`: `<source> AS s`, with ` WHERE (<filter>)` when it has one.
+pub fn rows(layer: &LayerDef) -> String {
     let filter = layer
         .filter
         .as_deref()
         .map(|f| format!(" WHERE ({f})"))
         .unwrap_or_default();
-    format!("SELECT * FROM {from} AS s{filter} LIMIT 0")
+    format!("{} AS s{filter}", from_item(layer))
+}
+
+/// The query used at start-up to check a layer's columns: same FROM and filter, no rows.
+pub fn probe_query(layer: &LayerDef) -> String {
+    format!("SELECT * FROM {} LIMIT 0", rows(layer))
 }
 
 #[cfg(test)]
