@@ -70,8 +70,6 @@ for p in lines:
     t += json.load(urllib.request.urlopen('http://127.0.0.1:8093' + p))['numberReturned']
 print(t / len(lines))")
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 run_wrk() { URLS="$2" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/urls.lua "http://127.0.0.1:$3" 2>&1 | grep '^RESULT' >> "$work/$1.runs"; }
 peak_rss=0
 sample_rss() { local r; r=$(ps -o rss= -p "$ruang_pid" 2>/dev/null || echo 0); [ "$r" -gt "$peak_rss" ] && peak_rss=$r; true; }

@@ -54,7 +54,6 @@ psql "$url" -qAt -c "UPDATE zones SET subzone_code = 'K-2', zone_code = 'K'
                                      AND subzone_code = 'R-3' ORDER BY id LIMIT 50)" >/dev/null
 r rules diff 1 "RDTR bench" | python3 -c "import json,sys; d=json.load(sys.stdin); print('draft:', d['summary'])"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 for mode in screened full; do
   flag=""; [ "$mode" = full ] && flag="--full"
   : > "$work/$mode.txt"

@@ -125,47 +125,42 @@ ogr_bare() { # log
 cleanup_real
 cleanup_bare
 declare -A res
+# `ruang import` by the build $1 of the file $4 (default: the big one) into the database at $2;
+# prints what measure prints.
+ruang_import() { # binary db-url log [file]
+  DATABASE_URL="$2" RUANG_LOG=warn measure "$3" "$1" import "${4:-$gpkg}" --into parcels
+}
+# after run $r of res[$1]: every feature is in the database at $2, the figures are printed, and
+# $4 empties the table again
+checked() { # key db-url label cleanup
+  [ "$(count "$2")" = "$N" ] || { echo "$3 run $r loaded $(count "$2")" >&2; exit 1; }
+  printf 'run %s %-13s %s (s, KB), load %s\n' "$r" "$3:" "${res[${1}_$r]}" "$(load1)"
+  "$4"
+}
 loads=()
 for r in $(seq 1 "$RUNS"); do
   loads+=("$(load1)")
-  res[bare_ruang_$r]=$(DATABASE_URL="$bare_url" RUANG_LOG=warn SAMPLE=1 measure "$work/bare-ruang.$r" \
-    "$ruang" import "$gpkg" --into parcels)
-  [ "$(count "$bare_url")" = "$N" ] || { echo "ruang (bare) run $r loaded $(count "$bare_url")" >&2; exit 1; }
-  echo "run $r bare ruang:   ${res[bare_ruang_$r]} (s, KB), load $(load1)"
-  cleanup_bare
+  res[bare_ruang_$r]=$(SAMPLE=1 ruang_import "$ruang" "$bare_url" "$work/bare-ruang.$r")
+  checked bare_ruang "$bare_url" "bare ruang" cleanup_bare
   if [ -n "$OLD" ]; then
-    res[bare_old_$r]=$(DATABASE_URL="$bare_url" RUANG_LOG=warn measure "$work/bare-old.$r" \
-      "$OLD" import "$gpkg" --into parcels)
-    [ "$(count "$bare_url")" = "$N" ] || { echo "OLD (bare) run $r loaded $(count "$bare_url")" >&2; exit 1; }
-    echo "run $r bare OLD:     ${res[bare_old_$r]} (s, KB), load $(load1)"
-    cleanup_bare
+    res[bare_old_$r]=$(ruang_import "$OLD" "$bare_url" "$work/bare-old.$r")
+    checked bare_old "$bare_url" "bare OLD" cleanup_bare
   fi
   res[bare_ogr_$r]=$(ogr_bare "$work/bare-ogr.$r")
-  [ "$(count "$bare_url")" = "$N" ] || { echo "ogr2ogr (bare) run $r loaded $(count "$bare_url")" >&2; exit 1; }
-  echo "run $r bare ogr2ogr: ${res[bare_ogr_$r]} (s, KB), load $(load1)"
-  cleanup_bare
-  res[real_ruang_$r]=$(DATABASE_URL="$url" RUANG_LOG=warn measure "$work/real-ruang.$r" \
-    "$ruang" import "$gpkg" --into parcels)
-  [ "$(count "$url")" = "$N" ] || { echo "ruang (real) run $r loaded $(count "$url")" >&2; exit 1; }
-  echo "run $r real ruang:   ${res[real_ruang_$r]} (s, KB), load $(load1)"
-  cleanup_real
+  checked bare_ogr "$bare_url" "bare ogr2ogr" cleanup_bare
+  res[real_ruang_$r]=$(ruang_import "$ruang" "$url" "$work/real-ruang.$r")
+  checked real_ruang "$url" "real ruang" cleanup_real
   if [ -n "$OLD" ]; then
-    res[real_old_$r]=$(DATABASE_URL="$url" RUANG_LOG=warn measure "$work/real-old.$r" \
-      "$OLD" import "$gpkg" --into parcels)
-    [ "$(count "$url")" = "$N" ] || { echo "OLD (real) run $r loaded $(count "$url")" >&2; exit 1; }
-    echo "run $r real OLD:     ${res[real_old_$r]} (s, KB), load $(load1)"
-    cleanup_real
+    res[real_old_$r]=$(ruang_import "$OLD" "$url" "$work/real-old.$r")
+    checked real_old "$url" "real OLD" cleanup_real
   fi
   if [ "$REAL_OGR" = 1 ]; then
     res[real_ogr_$r]=$(PG_USE_COPY=YES measure "$work/real-ogr.$r" \
       ogr2ogr -f PostgreSQL PG:"$url" "$gpkg" polygons -nln parcels -append -gt unlimited)
-    [ "$(count "$url")" = "$N" ] || { echo "ogr2ogr (real) run $r loaded $(count "$url")" >&2; exit 1; }
-    echo "run $r real ogr2ogr: ${res[real_ogr_$r]} (s, KB), load $(load1)"
-    cleanup_real
+    checked real_ogr "$url" "real ogr2ogr" cleanup_real
   fi
 done
-small_res=$(DATABASE_URL="$bare_url" RUANG_LOG=warn measure "$work/bare-ruang-small" \
-  "$ruang" import "$gpkg_small" --into parcels)
+small_res=$(ruang_import "$ruang" "$bare_url" "$work/bare-ruang-small" "$gpkg_small")
 cleanup_bare
 loads+=("$(load1)")
 

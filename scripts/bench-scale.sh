@@ -96,8 +96,6 @@ with open(f"{work}/items.txt", "w") as f:
 EOF
 ntiles=$(wc -l < "$work/tiles.txt")
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 wrk_on() { # urls port conns -> RESULT line
   URLS="$1" wrk -t"$THREADS" -c"$3" -d"${DUR}s" --latency -s bench/urls.lua "http://127.0.0.1:$2" 2>&1 | grep '^RESULT'
 }

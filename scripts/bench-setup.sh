@@ -1,6 +1,7 @@
 # Sourced by the bench scripts: builds the release binary, starts the bench cluster in
 # $pgdir, makes sure it holds the demo city at $SCALE (migrated, analysed), and stops
-# everything listed in $pids plus the cluster on exit. Sets $ruang and $url.
+# everything listed in $pids plus the cluster on exit. Sets $ruang and $url, and defines
+# `median` (of the numbers on stdin) and `field NAME` (NAME=value out of wrk's RESULT lines).
 # Needs: $target, $pgdir, $SCALE.
 
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk >/dev/null; }
@@ -25,3 +26,6 @@ if [ "$have" != "$want" ]; then
   DATABASE_URL="$url" RUANG_LOG=warn "$ruang" demo load --scale "$SCALE"
 fi
 psql "$url" -qc "VACUUM ANALYZE" >/dev/null
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }

@@ -159,8 +159,6 @@ for z, x, y in out:
 EOF
 ntiles=$(wc -l < "$work/tiles.txt")
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 # CPU ticks (1/100 s) used so far by the server on port $1 plus every PostgreSQL backend of the
 # bench cluster: per-request CPU is the machine-load-independent half of the comparison.
@@ -192,6 +190,21 @@ sample_while() { # pid var wrk-pid
   done
 }
 
+# run_wrk while the RSS of ruang ($ruang_pid) is sampled (the peak is kept in the variable $1)
+run_wrk_sampled() { # var name urls-file port
+  local var=$1 wpid
+  shift
+  run_wrk "$@" & wpid=$!
+  sample_while "$ruang_pid" "$var" "$wpid"
+  wait "$wpid"
+}
+
+# the ruang and martin URL lists of layer $2 (martin source $3) for the tiles "z x y" in $1
+url_lists() { # tiles-file layer martin-source ruang-out martin-out
+  awk -v l="$2" '{print "/tiles/" l "/" $1 "/" $2 "/" $3}' "$1" > "$4"
+  awk -v l="$3" '{print "/" l "/" $1 "/" $2 "/" $3}' "$1" > "$5"
+}
+
 # medians of $work/<prefix>-<who>-<layer>.runs into <var-prefix><who>_{rps,p50,p99,cpu,non2xx}
 medians() { # file-prefix layer var-prefix who...
   local fp=$1 layer=$2 vp=$3 who f
@@ -214,14 +227,11 @@ peak_rss=0
 if [ "$SAME_WORK" != only ]; then
   for layer in $LAYERS; do
     msrc=$(martin_source "$layer")
-    awk -v l="$layer" '{print "/tiles/" l "/" $1 "/" $2 "/" $3}' "$work/tiles.txt" > "$work/ruang-$layer.txt"
-    awk -v l="$msrc" '{print "/" l "/" $1 "/" $2 "/" $3}' "$work/tiles.txt" > "$work/martin-$layer.txt"
+    url_lists "$work/tiles.txt" "$layer" "$msrc" "$work/ruang-$layer.txt" "$work/martin-$layer.txt"
     # warm the cached instance with one pass over the list
     URLS="$work/ruang-$layer.txt" wrk -t2 -c8 -d"$(( ntiles / 500 + 3 ))s" -s bench/urls.lua http://127.0.0.1:8092 >/dev/null 2>&1
     for _ in $(seq 1 "$RUNS"); do
-      run_wrk "ruang-$layer" "$work/ruang-$layer.txt" 8091 & wpid=$!
-      sample_while "$ruang_pid" peak_rss "$wpid"
-      wait "$wpid"
+      run_wrk_sampled peak_rss "ruang-$layer" "$work/ruang-$layer.txt" 8091
       run_wrk "martin-$layer" "$work/martin-$layer.txt" 3000
       run_wrk "cached-$layer" "$work/ruang-$layer.txt" 8092
     done
@@ -264,17 +274,14 @@ SELECT z, x, y FROM t
  WHERE EXISTS (SELECT 1 FROM $rel s WHERE s.geom_3857 && ST_TileEnvelope(t.z, t.x, t.y))
  ORDER BY ord;
 SQL
-    awk -v l="$layer" '{print "/tiles/" l "/" $1 "/" $2 "/" $3}' "$work/same-$layer.tiles" > "$work/same-ruang-$layer.txt"
-    awk -v l="$msrc" '{print "/" l "/" $1 "/" $2 "/" $3}' "$work/same-$layer.tiles" > "$work/same-martin-$layer.txt"
+    url_lists "$work/same-$layer.tiles" "$layer" "$msrc" "$work/same-ruang-$layer.txt" "$work/same-martin-$layer.txt"
     nsame=$(wc -l < "$work/same-$layer.tiles")
     # equal work: one tile from each side, of (about) the same size
     read -r z x y < "$work/same-$layer.tiles"
     size() { curl -s "$1" | wc -c; }
     same_sizes+=("$layer $z/$x/$y: ruang in-process $(size "http://127.0.0.1:8091/tiles/$layer/$z/$x/$y") B, ruang PostGIS $(size "http://127.0.0.1:8093/tiles/$layer/$z/$x/$y") B, martin $(size "http://127.0.0.1:3001/$msrc/$z/$x/$y") B")
     for _ in $(seq 1 "$RUNS"); do
-      run_wrk "same-mem-$layer" "$work/same-ruang-$layer.txt" 8091 & wpid=$!
-      sample_while "$ruang_pid" same_peak "$wpid"
-      wait "$wpid"
+      run_wrk_sampled same_peak "same-mem-$layer" "$work/same-ruang-$layer.txt" 8091
       run_wrk "same-pg-$layer" "$work/same-ruang-$layer.txt" 8093
       run_wrk "same-martin-$layer" "$work/same-martin-$layer.txt" 3001
     done
