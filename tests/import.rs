@@ -752,16 +752,6 @@ fn json_of(b: &[u8]) -> Value {
     serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
 }
 
-/// Web Mercator tile (x, y) at zoom z holding a lon/lat point.
-fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
-    let n = 2f64.powi(z as i32);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lat_r = lat.to_radians();
-    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
-        .floor() as u32;
-    (x, y)
-}
-
 #[tokio::test]
 async fn http_import_job_reports_progress_and_the_tiles_change_when_it_commits() {
     let url = common::demo_database("import_http").await;
@@ -794,7 +784,7 @@ async fn http_import_job_reports_progress_and_the_tiles_change_when_it_commits()
     ]);
     let bytes = std::fs::read(&gpkg).unwrap();
 
-    let (x, y) = tile_of(lon + 0.001, lat + 0.001, 14);
+    let (x, y) = common::tile_of(lon + 0.001, lat + 0.001, 14);
     let tile_uri = format!("/tiles/zones/14/{x}/{y}");
     let (_, _, before) = call(&app, Request::get(&tile_uri).body(Body::empty()).unwrap()).await;
 

@@ -522,15 +522,6 @@ async fn cql2_text_and_json_filter_like_sql() {
     assert_eq!(want, 1);
 }
 
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let r = lat.to_radians();
-    let y =
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
-}
-
 #[tokio::test]
 async fn planners_create_replace_update_and_delete_with_etags() {
     let url = common::demo_database("ogcedit").await;
@@ -612,7 +603,7 @@ async fn planners_create_replace_update_and_delete_with_etags() {
     assert_eq!(h[header::ETAG].to_str().unwrap(), etag1);
 
     // The tile over the zone, before the replace.
-    let (tx, ty) = tile_of(123.6105, -10.1595, 14);
+    let (tx, ty) = common::tile_of(123.6105, -10.1595, 14);
     let tile_uri = format!("/tiles/zones/14/{tx}/{ty}");
     let (_, _, before) = send(&app, "GET", &tile_uri, &[], None).await;
 

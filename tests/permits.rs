@@ -91,15 +91,6 @@ async fn to_review(e: &TestApp, owner: &str, s: &Staff, n: i64) -> (String, Stri
     (id, t)
 }
 
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let r = lat.to_radians();
-    let y =
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
-}
-
 #[tokio::test]
 async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents() {
     let e = env().await;
@@ -275,7 +266,7 @@ async fn the_whole_way_from_draft_to_issued_permit_with_trail_tile_and_documents
     assert_eq!((kind.as_str(), pn.as_str()), ("izin", number.as_str()));
     // the public tile follows the change feed (the parcels layer is cut in-process from a
     // snapshot that the feed marks stale): the parcel shows within seconds
-    let (x, y) = tile_of(lon, lat, 18);
+    let (x, y) = common::tile_of(lon, lat, 18);
     let started = std::time::Instant::now();
     loop {
         let tile = call(&e.app, "GET", &format!("/tiles/parcels/18/{x}/{y}.mvt"))

@@ -10,6 +10,8 @@
 //! Clusters live under /tmp and listen only on Unix sockets inside their folders, so no TCP
 //! port of PostgreSQL can collide with another test run; the HTTP ports are picked free.
 
+mod common;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -171,15 +173,6 @@ async fn metrics(client: &reqwest::Client, url: &str) -> String {
     r.text().await.unwrap()
 }
 
-/// z14 tile (x, y) holding the point.
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let l = lat.to_radians();
-    let y = ((1.0 - (l.tan() + 1.0 / l.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    (x, y)
-}
-
 #[test]
 fn two_nodes_a_streaming_standby_fence_and_fallback() {
     let scratch = Scratch::new("scale");
@@ -333,7 +326,7 @@ fn two_nodes_a_streaming_standby_fence_and_fallback() {
         .fetch_one(&pool)
         .await
         .unwrap();
-        let (x, y) = tile_of(lon, lat, 14);
+        let (x, y) = common::tile_of(lon, lat, 14);
         let tile_path = format!("/tiles/zones/14/{x}/{y}");
         let get_tile = |base: &str| {
             let url = format!("{base}{tile_path}");
@@ -477,7 +470,7 @@ fn two_nodes_a_streaming_standby_fence_and_fallback() {
         let mut answered = 0;
         for dz in 0..3u8 {
             let z = 14 + dz;
-            let (cx, cy) = tile_of(lon, lat, z);
+            let (cx, cy) = common::tile_of(lon, lat, z);
             for dx in 0..4u32 {
                 let url = format!("{base_b}/tiles/city/{z}/{}/{}", cx + dx, cy);
                 let r = client.get(&url).send().await.unwrap();

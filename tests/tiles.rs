@@ -40,16 +40,6 @@ fn json(b: &[u8]) -> serde_json::Value {
     serde_json::from_slice(b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(b)))
 }
 
-/// The z14 tile holding a lon/lat point.
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let r = lat.to_radians();
-    let y =
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
-}
-
 /// Feature count per layer of an MVT, and the extent of each layer.
 fn decode(bytes: &[u8]) -> Vec<(String, usize, u32)> {
     let reader = mvt_reader::Reader::new(bytes.to_vec()).expect("a valid MVT");
@@ -66,7 +56,7 @@ fn decode(bytes: &[u8]) -> Vec<(String, usize, u32)> {
 #[tokio::test]
 async fn zone_and_parcel_tiles_hold_exactly_the_features_sql_finds_in_the_envelope() {
     let (app, state) = setup(0).await;
-    let (x, y) = tile_of(123.597, -10.168, 15);
+    let (x, y) = common::tile_of(123.597, -10.168, 15);
     for (layer, z, sql) in [
         (
             "zones",
@@ -106,7 +96,7 @@ async fn zone_and_parcel_tiles_hold_exactly_the_features_sql_finds_in_the_envelo
 #[tokio::test]
 async fn zone_features_carry_their_rules() {
     let (app, _) = setup(0).await;
-    let (x, y) = tile_of(123.597, -10.168, 14);
+    let (x, y) = common::tile_of(123.597, -10.168, 14);
     let (_, _, body) = send(&app, &format!("/tiles/zones/14/{x}/{y}"), &[]).await;
     let reader = mvt_reader::Reader::new(body).unwrap();
     let features = reader.get_features(0).unwrap();
@@ -134,7 +124,7 @@ async fn zone_features_carry_their_rules() {
 #[tokio::test]
 async fn the_city_tileset_holds_every_public_layer() {
     let (app, _) = setup(0).await;
-    let (x, y) = tile_of(123.5944, -10.1602, 15);
+    let (x, y) = common::tile_of(123.5944, -10.1602, 15);
     let (status, _, body) = send(&app, &format!("/tiles/city/15/{x}/{y}.pbf"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     let names: Vec<String> = decode(&body).into_iter().map(|l| l.0).collect();
@@ -146,7 +136,7 @@ async fn the_city_tileset_holds_every_public_layer() {
 #[tokio::test]
 async fn etag_304_gzip_and_204() {
     let (app, _) = setup(64 << 20).await;
-    let (x, y) = tile_of(123.597, -10.168, 15);
+    let (x, y) = common::tile_of(123.597, -10.168, 15);
     let uri = format!("/tiles/zones/15/{x}/{y}");
     let (status, h, plain) = send(&app, &uri, &[]).await;
     assert_eq!(status, StatusCode::OK);
@@ -180,7 +170,7 @@ async fn etag_304_gzip_and_204() {
     assert!(gz.len() < plain.len());
 
     // Far out in the Indian Ocean: nothing there.
-    let (x, y) = tile_of(90.0, -30.0, 14);
+    let (x, y) = common::tile_of(90.0, -30.0, 14);
     let (status, _, body) = send(&app, &format!("/tiles/zones/14/{x}/{y}"), &[]).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(body.is_empty());
@@ -383,7 +373,7 @@ async fn ogc_api_tiles_serves_the_same_tiles_with_row_and_col() {
     assert_eq!(status, StatusCode::OK);
     assert!(json(&body)["tileMatrixSetLimits"].as_array().unwrap().len() > 5);
 
-    let (x, y) = tile_of(123.597, -10.168, 15);
+    let (x, y) = common::tile_of(123.597, -10.168, 15);
     let (_, _, xyz) = send(&app, &format!("/tiles/zones/15/{x}/{y}"), &[]).await;
     let (status, _, ogc) = send(
         &app,
@@ -406,7 +396,7 @@ async fn editing_one_zone_invalidates_only_its_tiles() {
     .await
     .unwrap();
     let (tsi, _) = state.tiles.tileset("zones").unwrap();
-    let (x, y) = tile_of(lon, lat, 15);
+    let (x, y) = common::tile_of(lon, lat, 15);
     let near = format!("/tiles/zones/15/{x}/{y}");
     // Another zone 2-6 km away: its tile does not meet the edited zone.
     let (flon, flat): (f64, f64) = sqlx::query_as(
@@ -418,7 +408,7 @@ async fn editing_one_zone_invalidates_only_its_tiles() {
     .fetch_one(&state.pool)
     .await
     .unwrap();
-    let far_xy = tile_of(flon, flat, 15);
+    let far_xy = common::tile_of(flon, flat, 15);
     let far = format!("/tiles/zones/15/{}/{}", far_xy.0, far_xy.1);
     let (_, h1, before) = send(&app, &near, &[]).await;
     let (far_status, _, _) = send(&app, &far, &[]).await;
@@ -540,7 +530,7 @@ async fn a_role_restricted_layer_needs_a_token_of_that_role_and_stays_out_of_the
     };
     let state = ruang::AppState::new(pool, config).await.expect("app state");
     let app = ruang::app(state.clone());
-    let (x, y) = tile_of(123.597, -10.168, 15);
+    let (x, y) = common::tile_of(123.597, -10.168, 15);
     let uri = format!("/tiles/zones_internal/15/{x}/{y}");
     let (status, h, _) = send(&app, &uri, &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -706,7 +696,7 @@ async fn the_fast_tile_path_renders_what_the_sqlx_path_renders() {
     let fast = TileDb::new(&pool, None, 2, Duration::from_secs(10));
     assert!(matches!(fast, TileDb::Fast(_)), "no TLS here: fast path");
     let slow = sqlx_db(&pool);
-    let (x, y) = tile_of(123.597, -10.168, 15);
+    let (x, y) = common::tile_of(123.597, -10.168, 15);
     let sql = "SELECT coalesce((SELECT ST_AsMVT(t.*, 'zones', 4096, 'geom', 'id') FROM (\
                SELECT id, zone_code, ST_AsMVTGeom(geom_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom \
                FROM zones WHERE geom_3857 && ST_TileEnvelope($1, $2, $3) ORDER BY id) AS t), ''::bytea)";
@@ -768,8 +758,8 @@ async fn tiles_known_empty_without_the_database_hold_nothing() {
         let (mut zs, mut xs, mut ys) = (Vec::new(), Vec::new(), Vec::new());
         let mut total = 0;
         for z in 12u8..=17 {
-            let (x0, y0) = tile_of(w, n, z);
-            let (x1, y1) = tile_of(e, s, z);
+            let (x0, y0) = common::tile_of(w, n, z);
+            let (x1, y1) = common::tile_of(e, s, z);
             for x in x0..=x1 {
                 for y in y0..=y1 {
                     total += 1;
@@ -811,8 +801,8 @@ async fn a_feature_added_where_the_map_was_empty_appears_in_its_tile() {
     let (app, state) = setup(0).await;
     let i = occupancy_ready(&state, "parcels").await;
     // An empty zoom-17 tile in the city's box, as far as the map knows.
-    let (x0, y0) = tile_of(123.55, -10.12, 17);
-    let (x1, y1) = tile_of(123.65, -10.22, 17);
+    let (x0, y0) = common::tile_of(123.55, -10.12, 17);
+    let (x1, y1) = common::tile_of(123.65, -10.22, 17);
     let (x, y) = (x0..=x1)
         .flat_map(|x| (y0..=y1).map(move |y| (x, y)))
         .find(|(x, y)| state.tiles.occupancy[i].known_empty(17, *x, *y))

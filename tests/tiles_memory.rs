@@ -13,25 +13,19 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use futures_util::StreamExt;
 use geo::{Area, BooleanOps, Distance, Euclidean, Length};
-use http_body_util::BodyExt;
 use ruang::config::Config;
-use tower::ServiceExt;
 
 const LAYERS: [&str; 2] = ["zones", "parcels"];
 
 async fn state_on(url: &str) -> ruang::AppState {
-    let pool = ruang::db::connect(url, 8, Duration::from_secs(10))
-        .await
-        .unwrap();
     let config = Config {
         tile_cache_bytes: 0,
         ..Config::default()
     };
-    ruang::AppState::new(pool, config).await.expect("app state")
+    common::TestApp::with_config(url, config).await.state
 }
 
 async fn wait_ready(state: &ruang::AppState, layer: &str) {
@@ -47,14 +41,8 @@ async fn wait_ready(state: &ruang::AppState, layer: &str) {
 
 /// Every tile x/y of zoom `z` over the lon/lat box.
 fn tiles_over(b: [f64; 4], z: u8) -> Vec<(u32, u32)> {
-    let n = f64::from(1u32 << z);
-    let col = |lon: f64| ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let row = |lat: f64| {
-        let r = lat.to_radians();
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32
-    };
-    let (x0, x1) = (col(b[0]), col(b[2]));
-    let (y0, y1) = (row(b[3]), row(b[1]));
+    let (x0, y0) = common::tile_of(b[0], b[3], z);
+    let (x1, y1) = common::tile_of(b[2], b[1], z);
     (x0..=x1)
         .flat_map(|x| (y0..=y1).map(move |y| (x, y)))
         .collect()
@@ -267,21 +255,11 @@ async fn every_tile_cut_in_memory_equals_postgis_rendering_of_it() {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Vec<u8>) {
-    let res = app
-        .clone()
-        .oneshot(
-            Request::get(uri)
-                .header("host", "127.0.0.1:8080")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = res.status();
-    (
-        status,
-        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
-    )
+    let a = common::call(app, "GET", uri)
+        .header("host", "127.0.0.1:8080")
+        .send()
+        .await;
+    (a.status, a.body)
 }
 
 #[tokio::test]
@@ -319,11 +297,7 @@ async fn an_edit_reaches_the_in_memory_tiles_through_the_change_feed() {
     .await
     .unwrap();
     let z = 16u8;
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let r = lat.to_radians();
-    let y =
-        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    let (x, y) = common::tile_of(lon, lat, z);
     let uri = format!("/tiles/zones/{z}/{x}/{y}");
     let subzone_of = |bytes: &[u8]| {
         decode(bytes, "zones")

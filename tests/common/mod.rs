@@ -16,6 +16,16 @@ pub mod app;
 #[allow(unused_imports)]
 pub use app::{Answer, Call, TestApp, assert_problem, call, send};
 
+/// The Web Mercator tile x/y of zoom `z` holding the point lon/lat.
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let r = lat.to_radians();
+    let y =
+        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
 /// The superuser URL of the test cluster (its `postgres` database).
 pub fn admin_url() -> String {
     std::env::var("RUANG_TEST_DATABASE_URL").expect(
