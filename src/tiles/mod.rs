@@ -152,8 +152,8 @@ impl TileService {
 
     /// [`TileService::load`], rendering through `reads`: on a replica when one is eligible.
     /// Layers with `render = "memory"` are cut in-process once their snapshot is loaded
-    /// ([`TileService::spawn_invalidation`] starts that), within `memory_bytes` for all of
-    /// them; 0 leaves every layer to PostGIS.
+    /// (the change feed's first `Resync` starts that, see [`TileService::spawn_invalidation`]),
+    /// within `memory_bytes` for all of them; 0 leaves every layer to PostGIS.
     pub async fn load_with_reads(
         pool: PgPool,
         reads: Arc<crate::db::reads::ReadRouter>,
@@ -373,8 +373,8 @@ impl TileService {
         }
     }
 
-    /// Starts a reload of every snapshot that is behind its layer's changes (at start-up: all
-    /// of them); [`TileService::reload_memory`] keeps it to one loader per layer.
+    /// Starts a reload of every snapshot that is behind its layer's changes;
+    /// [`TileService::reload_memory`] keeps it to one loader per layer.
     fn reload_stale_memory(self: &Arc<Self>) {
         for (i, slot) in self.memory.iter().enumerate() {
             if let Some(slot) = slot
@@ -547,10 +547,11 @@ impl TileService {
         Ok(out)
     }
 
-    /// Applies the database's change feed to the cache until it ends.
+    /// Applies the database's change feed to the cache until it ends. The feed's first
+    /// `Resync` (listener up) builds the occupancy maps and loads the in-process snapshots,
+    /// so each is read once at start-up.
     pub fn spawn_invalidation(self: &Arc<Self>, mut changes: crate::db::changes::Subscription) {
         let this = Arc::clone(self);
-        self.reload_stale_memory();
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 let rebuild = match &*change {
