@@ -28,17 +28,6 @@ async fn state_on(url: &str) -> ruang::AppState {
     common::TestApp::with_config(url, config).await.state
 }
 
-async fn wait_ready(state: &ruang::AppState, layer: &str) {
-    let started = Instant::now();
-    while !state.tiles.memory_ready(layer) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the in-process snapshot of {layer} was not loaded within 120 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Every tile x/y of zoom `z` over the lon/lat box.
 fn tiles_over(b: [f64; 4], z: u8) -> Vec<(u32, u32)> {
     let (x0, y0) = common::tile_of(b[0], b[3], z);
@@ -125,7 +114,7 @@ async fn every_tile_cut_in_memory_equals_postgis_rendering_of_it() {
     let bbox = [bbox.0, bbox.1, bbox.2, bbox.3];
     let mut failures = Vec::new();
     for name in LAYERS {
-        wait_ready(&state, name).await;
+        common::memory_ready(&state, name).await;
         let def = &state
             .tiles
             .layers
@@ -267,7 +256,7 @@ async fn an_edit_reaches_the_in_memory_tiles_through_the_change_feed() {
     let url = common::demo_database("tiles_memory_edit").await;
     let state = state_on(&url).await;
     let app = ruang::app(state.clone());
-    wait_ready(&state, "zones").await;
+    common::memory_ready(&state, "zones").await;
     // operators see it in /readyz
     let (status, body) = get(&app, "/readyz").await;
     assert_eq!(status, StatusCode::OK);
@@ -346,7 +335,7 @@ async fn an_edit_reaches_the_in_memory_tiles_through_the_change_feed() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    wait_ready(&state, "zones").await;
+    common::memory_ready(&state, "zones").await;
     let after = state.tiles.render_in_memory("zones", z, x, y).unwrap();
     assert_eq!(
         subzone_of(&after),

@@ -26,6 +26,19 @@ pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     (x, y)
 }
 
+/// Waits (up to 120 s) until the in-process snapshot of tile layer `layer` is current, i.e.
+/// until its tiles are cut in-process rather than by PostGIS.
+pub async fn memory_ready(state: &ruang::AppState, layer: &str) {
+    let started = std::time::Instant::now();
+    while !state.tiles.memory_ready(layer) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the in-process snapshot of {layer} was not loaded within 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The superuser URL of the test cluster (its `postgres` database).
 pub fn admin_url() -> String {
     std::env::var("RUANG_TEST_DATABASE_URL").expect(
