@@ -1211,3 +1211,50 @@ async fn deleting_a_market_with_prices_or_a_puskesmas_with_a_catchment_is_refuse
     let (s, _, _) = send(&app, "DELETE", &loc, &[("authorization", &auth)], None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
+
+/// A page whose query fails after the count (here the database ends the session reading the
+/// markets' price alerts, as a stopping server does) is a 503 problem+json with Retry-After,
+/// not a 200 whose body is cut short; the next page, with the database healthy again, is whole.
+#[tokio::test]
+async fn a_page_query_that_fails_after_the_count_is_a_503_not_a_cut_200() {
+    let url = common::demo_database("items_page_fails").await;
+    let t = common::TestApp::on(&url).await;
+    let uri = "/collections/markets/items?limit=3";
+    let before = t.get(uri).await;
+    assert_eq!(before.status, StatusCode::OK);
+    let page = before.json();
+    assert!(
+        page["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| !f["properties"]["price_alert_level"].is_null()),
+        "the page reads the price alerts: {page}"
+    );
+    // The count reads `markets` alone; the page joins the alerts view, which now ends the
+    // session that reads it.
+    for sql in [
+        "ALTER VIEW market_commodity_alerts RENAME TO market_commodity_alerts_real",
+        "CREATE FUNCTION end_my_session() RETURNS boolean LANGUAGE plpgsql VOLATILE AS \
+         $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN true; END $$",
+        "CREATE VIEW market_commodity_alerts AS \
+         SELECT * FROM market_commodity_alerts_real WHERE end_my_session()",
+    ] {
+        sqlx::query(sql).execute(&t.pool).await.unwrap();
+    }
+    let failed = t.get(uri).await;
+    failed.problem(StatusCode::SERVICE_UNAVAILABLE);
+    assert!(failed.headers.contains_key(header::RETRY_AFTER));
+
+    sqlx::query("DROP VIEW market_commodity_alerts")
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    sqlx::query("ALTER VIEW market_commodity_alerts_real RENAME TO market_commodity_alerts")
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    let after = t.get(uri).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.json()["numberReturned"], 3);
+}

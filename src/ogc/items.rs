@@ -156,7 +156,7 @@ pub async fn items(
         "{{\"type\":\"FeatureCollection\",\"timeStamp\":\"{time_stamp}\",\"numberMatched\":{matched},\"features\":["
     );
     let links_text = Value::Array(links).to_string();
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, sqlx::Error>>(4);
     let binds = params.binds;
     let (limit, offset) = (q.limit, q.offset);
     tokio::spawn(async move {
@@ -186,8 +186,7 @@ pub async fn items(
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "items stream failed");
-                    let _ = tx.send(Err(std::io::Error::other("query failed"))).await;
+                    let _ = tx.send(Err(e)).await;
                     return;
                 }
             }
@@ -197,11 +196,32 @@ pub async fn items(
         );
         let _ = tx.send(Ok(Bytes::from(buf))).await;
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+    // The status is chosen once the first piece is in (the whole page when it is under
+    // CHUNK): a page query that fails before a feature went out, e.g. because the database
+    // stopped after the count, is a problem answer (503 when the database is gone), not a
+    // 200 cut short. Only a failure later in a long page has to cut the body.
+    let first = match rx.recv().await {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(e)) => return Err(filter_sql_error(e)),
+        None => {
+            return Err(ApiError::internal(
+                &"the items stream ended before its first piece",
+            ));
+        }
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     })
-    // Compression polls once more after the end; a fused stream answers None again.
-    .fuse();
+    .map(|item| {
+        item.map_err(|e| {
+            tracing::error!(error = %e, "items stream failed");
+            std::io::Error::other("query failed")
+        })
+    });
+    let stream = futures_util::stream::once(std::future::ready(Ok(first)))
+        .chain(rest)
+        // Compression polls once more after the end; a fused stream answers None again.
+        .fuse();
     let mut res = Response::new(Body::from_stream(stream));
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
